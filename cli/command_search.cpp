@@ -1,0 +1,262 @@
+// `symopt search`: evolves optimizer programs from a warm start (AdamW by default) on the
+// evaluator's task suite and writes a run directory; `--resume DIR` continues a run that
+// was stopped or killed, from its last checkpoint.
+#include "cli/cli_support.h"
+#include "cli/commands.h"
+#include "common/input_error.h"
+#include "dsl/parser.h"
+#include "dsl/printer.h"
+#include "evaluator/evaluator.h"
+#include "search/progress.h"
+#include "search/run_directory.h"
+#include "search/search_config.h"
+#include "search/search_engine.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <ctime>
+#include <unistd.h>
+
+namespace symopt::cli {
+namespace {
+
+// The one global of the binary: a signal handler can reach nothing else. The first SIGINT
+// or SIGTERM asks the search to stop after the children in flight (it then writes the run
+// directory); a second one exits at once, which is safe because checkpoints are atomic.
+std::atomic<bool> stop_requested{false};
+
+extern "C" void request_stop(int) {
+  if (stop_requested.exchange(true)) _exit(130);
+}
+
+// Installs the handlers for the lifetime of a search and restores the defaults after.
+class StopOnSignals {
+ public:
+  StopOnSignals() {
+    stop_requested = false;
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+  }
+  ~StopOnSignals() {
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+  }
+  StopOnSignals(const StopOnSignals&) = delete;
+  StopOnSignals& operator=(const StopOnSignals&) = delete;
+};
+
+struct Options {
+  std::string preset, config_file, budget, strategy, out, resume;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  long evaluations = 0;
+  double target = 0;
+  bool json = false, quiet = false;
+  CLI::Option* seed_option = nullptr;
+  CLI::Option* threads_option = nullptr;
+  CLI::Option* evaluations_option = nullptr;
+  CLI::Option* target_option = nullptr;
+};
+
+std::string timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  return fmt::format("{:%Y%m%d-%H%M%S}", local);
+}
+
+// Command-line values that override the config (on a new run and on a resume alike).
+void apply_overrides(const Options& o, SearchConfig& config) {
+  if (o.threads_option->count()) config.threads = o.threads;
+  if (!o.budget.empty()) config.budget.wall_seconds = parse_duration(o.budget, "--budget");
+  if (o.evaluations_option->count()) {
+    if (o.evaluations <= 0) throw InputError(fmt::format("--evaluations: expected a positive integer, found {}", o.evaluations));
+    config.budget.evaluations = o.evaluations;
+  }
+  if (o.target_option->count()) config.budget.target_fitness = o.target;
+}
+
+struct PreparedRun {
+  SearchConfig config;
+  std::filesystem::path directory;
+  std::vector<WarmStartProgram> warm_starts;        // new runs
+  std::optional<RunDirectory::Resumed> resumed;     // resumed runs
+};
+
+PreparedRun prepare_new_run(const Options& o) {
+  if (!o.preset.empty() && !o.config_file.empty()) throw InputError("give either --preset or --config, not both");
+  PreparedRun run;
+  std::filesystem::path config_directory;
+  std::string name = o.preset.empty() ? "quick" : o.preset;
+  if (!o.config_file.empty()) {
+    run.config = load_search_config_file(o.config_file);
+    config_directory = std::filesystem::path(o.config_file).parent_path();
+    name = std::filesystem::path(o.config_file).stem().string();
+  } else {
+    run.config = load_preset(name);
+  }
+  if (o.seed_option->count()) run.config.seed = o.seed;
+  if (!o.strategy.empty()) {
+    run.config = search_config_from_json(
+        [&] {
+          nlohmann::json j = search_config_to_json(run.config);
+          j["strategy"] = o.strategy;
+          return j;
+        }(),
+        "--strategy");
+  }
+  apply_overrides(o, run.config);
+  std::vector<std::string> resolved;
+  for (const std::string& entry : run.config.warm_start) {
+    const std::filesystem::path path = resolve_program_path(entry, config_directory);
+    run.warm_starts.push_back({path.string(), load_program_file(path)});
+    resolved.push_back(path.string());
+  }
+  run.config.warm_start = resolved;
+  run.directory = !o.out.empty() ? std::filesystem::path(o.out)
+                                 : std::filesystem::path("results/runs") /
+                                       fmt::format("{}-seed{}-{}", name, run.config.seed, timestamp());
+  if (run.config.suite.baseline_cache.empty()) {
+    // Runs side by side share their AdamW baselines.
+    run.config.suite.baseline_cache = std::filesystem::absolute(run.directory).parent_path() / "baseline_cache";
+  }
+  std::error_code error;
+  if (std::filesystem::exists(run.directory / "config.json", error) ||
+      std::filesystem::exists(run.directory / "checkpoint.json", error)) {
+    throw InputError(fmt::format("{}: already holds a search run; continue it with --resume {} or choose another --out",
+                                 run.directory.string(), run.directory.string()));
+  }
+  return run;
+}
+
+PreparedRun prepare_resumed_run(const Options& o) {
+  if (!o.preset.empty() || !o.config_file.empty() || !o.strategy.empty() || !o.out.empty()) {
+    throw InputError("--resume continues a run with its own config and directory; it cannot be combined with "
+                     "--preset, --config, --strategy or --out");
+  }
+  PreparedRun run;
+  run.resumed.emplace(RunDirectory::open(o.resume));
+  run.config = run.resumed->config;
+  if (o.seed_option->count() && o.seed != run.config.seed) {
+    throw InputError(fmt::format("--seed {}: the run in {} has seed {}, which a resume cannot change", o.seed,
+                                 o.resume, run.config.seed));
+  }
+  apply_overrides(o, run.config);
+  run.directory = o.resume;
+  return run;
+}
+
+void print_summary(const SearchState& state, StopReason reason, const std::filesystem::path& directory, bool json) {
+  const ProgressReport report = make_progress_report(state);
+  if (json) {
+    nlohmann::json out = {{"run_directory", directory.string()},
+                          {"run_id", state.run_id},
+                          {"stop_reason", stop_reason_name(reason)},
+                          {"progress", progress_report_to_json(report)}};
+    if (!state.hall_of_fame.best().empty()) out["best"] = hall_of_fame_entry_to_json(state.hall_of_fame.best().front());
+    fmt::print("{}\n", out.dump(2));
+    return;
+  }
+  const SearchCounters& c = state.counters;
+  fmt::print("search stopped ({}) after {} evaluations in {}: {} candidates, {:.0f}% rejected by the analyzer, "
+             "{:.0f}% of evaluations cached, {} restarts\n",
+             stop_reason_name(reason), c.evaluations, format_duration(state.elapsed_seconds), c.candidates,
+             100 * report.rejected_share, 100 * report.cached_share, c.restarts);
+  if (!state.hall_of_fame.best().empty()) {
+    const HallOfFameEntry& best = state.hall_of_fame.best().front();
+    fmt::print("best program: id {}, fitness {:.4f} ({} state{}, {} ops)\n{}", best.origin.id, best.origin.fitness,
+               best.origin.states, best.origin.states == 1 ? "" : "s", best.origin.ops,
+               print_folded(parse_program(best.program)));
+  }
+  fmt::print("Pareto front (fitness vs states vs ops):");
+  for (const HallOfFameEntry& e : state.hall_of_fame.pareto_front()) {
+    fmt::print(" [{:.4f}, {}s, {}ops]", e.origin.fitness, e.origin.states, e.origin.ops);
+  }
+  fmt::print("\nrun directory: {}   (symopt show {})\n", directory.string(), directory.string());
+}
+
+void run_search_command(const Options& o) {
+  PreparedRun prepared = o.resume.empty() ? prepare_new_run(o) : prepare_resumed_run(o);
+  const SearchConfig& config = prepared.config;
+  const bool live = !o.quiet && ::isatty(STDERR_FILENO);
+  if (!o.quiet) fmt::print(stderr, "preparing the suite ({}; AdamW baselines are computed once and cached)...\n",
+                           fmt::join(config.suite.tasks, ", "));
+  std::unique_ptr<Evaluator> evaluator;
+  try {
+    evaluator = std::make_unique<Evaluator>(config.suite);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::runtime_error& error) {
+    throw InputError(fmt::format("suite: {}", error.what()));  // unknown task data, missing files, ...
+  }
+  if (!o.quiet) {
+    for (const std::string& warning : evaluator->warnings()) fmt::print(stderr, "warning: {}\n", warning);
+  }
+
+  std::optional<RunDirectory> run;
+  SearchState state;
+  if (prepared.resumed) {
+    run.emplace(std::move(prepared.resumed->directory));
+    state = std::move(prepared.resumed->state);
+    ++state.session;
+    run->write_config(config);
+  } else {
+    run.emplace(RunDirectory::create(prepared.directory, config, new_run_id(config.seed)));
+  }
+
+  const StopOnSignals signals;
+  SearchHooks hooks;
+  hooks.fitness = [&](const AnalyzedProgram& program) { return evaluator->evaluate(program); };
+  hooks.batch_fitness = [&](const std::vector<AnalyzedProgram>& programs) { return evaluator->evaluate_all(programs); };
+  hooks.cache_statistics = [&] { return evaluator->cache_statistics(); };
+  hooks.stop_requested = &stop_requested;
+  hooks.on_progress = [&](const ProgressReport& report) {
+    run->append_progress(report);
+    if (o.quiet) return;
+    if (live) {
+      fmt::print(stderr, "\r{}\x1b[K", format_progress_line(report));
+    } else {
+      fmt::print(stderr, "{}\n", format_progress_line(report));
+    }
+    std::fflush(stderr);
+  };
+  hooks.on_checkpoint = [&](const SearchState& current, const ProgressReport&) { run->write_checkpoint(current); };
+
+  if (!prepared.resumed) {
+    state = start_search(config, prepared.warm_starts, hooks, run->run_id());
+  }
+  run->write_checkpoint(state);
+  const StopReason reason = run_search(config, state, hooks);
+  if (live) fmt::print(stderr, "\n");
+  print_summary(state, reason, run->path(), o.json);
+}
+
+}  // namespace
+
+void add_search_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<Options>();
+  auto* command = app.add_subcommand("search", "evolve optimizer programs from a warm start; writes a run directory");
+  command->add_option("--preset", o->preset, fmt::format("a bundled preset (default quick): {}", fmt::join(preset_names(), ", ")));
+  command->add_option("--config", o->config_file, "a JSON config file (keys as in config.json; may name a \"preset\")");
+  o->seed_option = command->add_option("--seed", o->seed, "random seed");
+  o->threads_option = command->add_option("--threads", o->threads, "worker threads (0: every core)")->check(CLI::NonNegativeNumber);
+  command->add_option("--budget", o->budget, "wall-time budget, e.g. 30s, 10m, 1h");
+  o->evaluations_option = command->add_option("--evaluations", o->evaluations, "evaluation budget");
+  o->target_option = command->add_option("--target", o->target, "stop when the best fitness reaches this");
+  command->add_option("--strategy", o->strategy, "evolution (default) or random (the ablation)");
+  command->add_option("--out", o->out, "run directory (default results/runs/NAME-seedS-TIME)");
+  command->add_option("--resume", o->resume, "continue the run in this directory from its checkpoint");
+  command->add_flag("--json", o->json, "machine-readable summary on stdout");
+  command->add_flag("--quiet", o->quiet, "no progress output on stderr");
+  command->callback([o, &exit_code] {
+    run_search_command(*o);
+    exit_code = exit_ok;
+  });
+}
+
+}  // namespace symopt::cli

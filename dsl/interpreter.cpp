@@ -1,0 +1,438 @@
+// Compilation of an analyzed program into phases, and the per-tensor runner.
+//
+// Phases: the scalar prelude (phase 0), tile phases (a run of elementwise ops and
+// reductions over tensors of one shape, executed tile by tile), scalar phases (scalar work
+// that needs a finished reduction), and matrix phases (one whole-tensor op each). A tensor
+// lives in a tile-sized slot unless something outside its phase reads it; then it is
+// materialized in a full-sized slot (or written straight into its state buffer).
+#include "dsl/interpreter.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace symopt {
+namespace {
+
+struct NodePlan {
+  int phase = 0;       // where it is computed (inputs and constants: 0)
+  int ready = 0;       // first phase that may read it
+  int position = -1;   // instruction index within its phase
+  Slot slot;
+  bool materialize = false;
+};
+
+bool is_tile_op(const OpInfo& op, const Node& node) {
+  return node.type.is_tensor &&
+         (op.type_rule == TypeRule::elementwise || op.type_rule == TypeRule::copy);
+}
+
+}  // namespace
+
+CompiledProgram compile_program(const AnalyzedProgram& program) {
+  CompiledProgram compiled;
+  compiled.state_count = program.state_count();
+  const auto& nodes = program.nodes;
+  const int node_count = static_cast<int>(nodes.size());
+  std::vector<NodePlan> plan(node_count);
+  std::vector<std::vector<int>> consumers(node_count);
+  for (int n = 0; n < node_count; ++n) {
+    if (nodes[n].kind != Node::Kind::op) continue;
+    for (int i = 0; i < op_info(nodes[n].op).arity; ++i) consumers[nodes[n].arguments[i]].push_back(n);
+  }
+  int scalar_slots = 0;
+  auto new_scalar = [&] { return Slot{Slot::Kind::scalar, scalar_slots++}; };
+  std::vector<std::pair<int, double>> constants;
+
+  compiled.phases.push_back({Phase::Kind::scalar, {}, {}});  // the prelude
+
+  // Pass 1: phases and scalar/external slots.
+  for (int n = 0; n < node_count; ++n) {
+    const Node& node = nodes[n];
+    NodePlan& p = plan[n];
+    if (node.kind == Node::Kind::input) {
+      switch (node.role) {
+        case InputRole::weights: p.slot = {Slot::Kind::weights, 0}; break;
+        case InputRole::gradient: p.slot = {Slot::Kind::gradient, 0}; break;
+        case InputRole::learning_rate:
+          p.slot = new_scalar();
+          compiled.learning_rate_slot = p.slot.index;
+          break;
+        case InputRole::step:
+          p.slot = new_scalar();
+          compiled.step_slot = p.slot.index;
+          break;
+        case InputRole::state: p.slot = {Slot::Kind::state, node.state}; break;
+      }
+      continue;
+    }
+    if (node.kind == Node::Kind::constant) {
+      p.slot = new_scalar();
+      constants.push_back({p.slot.index, node.constant});
+      continue;
+    }
+    const OpInfo& op = op_info(node.op);
+    int ready = 0;
+    for (int i = 0; i < op.arity; ++i) ready = std::max(ready, plan[node.arguments[i]].ready);
+    const int last = static_cast<int>(compiled.phases.size()) - 1;
+    Phase& last_phase = compiled.phases.back();
+    auto place = [&](Phase::Kind kind, ValueType shape) {
+      const bool fits = kind != Phase::Kind::matrix && last_phase.kind == kind && ready <= last &&
+                        (kind == Phase::Kind::scalar || last_phase.shape == shape);
+      if (!fits) compiled.phases.push_back({kind, shape, {}});
+      p.phase = static_cast<int>(compiled.phases.size()) - 1;
+      Instruction instruction;
+      instruction.op = node.op;
+      compiled.phases.back().instructions.push_back(instruction);
+      p.position = static_cast<int>(compiled.phases.back().instructions.size()) - 1;
+    };
+    if (!node.type.is_tensor && op.type_rule != TypeRule::reduction) {
+      if (ready == 0) {
+        p.phase = 0;
+        Instruction instruction;
+        instruction.op = node.op;
+        compiled.phases[0].instructions.push_back(instruction);
+        p.position = static_cast<int>(compiled.phases[0].instructions.size()) - 1;
+      } else {
+        place(Phase::Kind::scalar, ValueType::scalar());
+      }
+      p.ready = p.phase;
+      p.slot = new_scalar();
+    } else if (op.type_rule == TypeRule::reduction) {
+      place(Phase::Kind::tile, nodes[node.arguments[0]].type);
+      p.ready = p.phase + 1;
+      p.slot = new_scalar();
+    } else if (is_tile_op(op, node)) {
+      place(Phase::Kind::tile, node.type);
+      p.ready = p.phase;
+    } else {
+      place(Phase::Kind::matrix, node.type);
+      p.ready = p.phase + 1;
+    }
+  }
+
+  // Pass 2: which tile values must be materialized, and where outputs go.
+  std::vector<int> state_input_node(compiled.state_count, -1);
+  int weights_node = -1;
+  for (int n = 0; n < node_count; ++n) {
+    if (nodes[n].kind != Node::Kind::input) continue;
+    if (nodes[n].role == InputRole::state) state_input_node[nodes[n].state] = n;
+    if (nodes[n].role == InputRole::weights) weights_node = n;
+  }
+  // Old state values that an output needs after the state may have been overwritten.
+  auto overwritten_state_input = [&](int n) {
+    return nodes[n].kind == Node::Kind::input && nodes[n].role == InputRole::state &&
+           program.state_outputs[nodes[n].state] != n;
+  };
+  for (int n = 0; n < node_count; ++n) {
+    if (nodes[n].kind != Node::Kind::op || nodes[n].type.is_tensor == false) continue;
+    const bool in_tile_phase = compiled.phases[plan[n].phase].kind == Phase::Kind::tile;
+    if (!in_tile_phase) {
+      plan[n].materialize = true;
+      continue;
+    }
+    for (int c : consumers[n]) {
+      const bool other_phase = plan[c].phase != plan[n].phase;
+      if (other_phase) plan[n].materialize = true;
+    }
+  }
+  // States written in place: an op node, computed in a tile phase, after every read of the
+  // state's old value.
+  std::vector<bool> written_in_place(compiled.state_count, false);
+  std::vector<int> home_state(node_count, -1);
+  for (int s = 0; s < compiled.state_count; ++s) {
+    const int out = program.state_outputs[s];
+    if (nodes[out].kind != Node::Kind::op || home_state[out] >= 0) continue;
+    if (compiled.phases[plan[out].phase].kind != Phase::Kind::tile) continue;
+    bool safe = true;
+    const int old = state_input_node[s];
+    if (old >= 0) {
+      for (int c : consumers[old]) {
+        if (plan[c].phase > plan[out].phase ||
+            (plan[c].phase == plan[out].phase && plan[c].position > plan[out].position)) {
+          safe = false;
+        }
+      }
+      // Another output that is this state's old value also needs it after the write.
+      for (int t = 0; t < compiled.state_count; ++t) {
+        if (t != s && program.state_outputs[t] == old) safe = false;
+      }
+      if (program.update == old) safe = false;
+    }
+    if (safe) {
+      home_state[out] = s;
+      written_in_place[s] = true;
+    }
+  }
+
+  // Snapshots of old state values needed at the end go in a tile phase right after the
+  // prelude, before anything is written.
+  std::vector<int> snapshot_slot(node_count, -1);
+  // (Final copies replace states too, so any overwritten state's old value qualifies.)
+  auto needs_snapshot = [&](int n) { return overwritten_state_input(n); };
+  std::vector<int> snapshot_nodes;
+  auto consider_snapshot = [&](int n) {
+    if (needs_snapshot(n) && std::find(snapshot_nodes.begin(), snapshot_nodes.end(), n) == snapshot_nodes.end()) {
+      snapshot_nodes.push_back(n);
+    }
+  };
+  consider_snapshot(program.update);
+  for (int out : program.state_outputs) consider_snapshot(out);
+  if (!snapshot_nodes.empty()) {
+    Phase snapshot_phase{Phase::Kind::tile, ValueType::parameter_shaped(), {}};
+    for (int n : snapshot_nodes) {
+      snapshot_slot[n] = static_cast<int>(compiled.full_slot_shapes.size());
+      compiled.full_slot_shapes.push_back(ValueType::parameter_shaped());
+      Instruction copy;
+      copy.op = copy_op();
+      copy.arguments[0] = plan[n].slot;
+      copy.result = {Slot::Kind::full, snapshot_slot[n]};
+      snapshot_phase.instructions.push_back(copy);
+    }
+    compiled.phases.insert(compiled.phases.begin() + 1, snapshot_phase);
+    for (auto& p : plan) {
+      if (p.phase >= 1) ++p.phase;
+      if (p.ready >= 1) ++p.ready;
+    }
+  }
+  auto final_slot = [&](int n) {
+    return snapshot_slot[n] >= 0 ? Slot{Slot::Kind::full, snapshot_slot[n]} : plan[n].slot;
+  };
+
+  // The update is applied inside its tile phase when nothing later reads the weights.
+  const int update = program.update;
+  bool update_in_tile = nodes[update].kind == Node::Kind::op &&
+                        compiled.phases[plan[update].phase].kind == Phase::Kind::tile &&
+                        snapshot_slot[update] < 0;
+  if (update_in_tile && weights_node >= 0) {
+    for (int c : consumers[weights_node]) {
+      if (plan[c].phase > plan[update].phase) update_in_tile = false;
+    }
+    for (int out : program.state_outputs) {
+      if (out == weights_node) update_in_tile = false;  // `m = w` needs the old weights
+    }
+  }
+  if (!update_in_tile && nodes[update].kind == Node::Kind::op) plan[update].materialize = true;
+  for (int s = 0; s < compiled.state_count; ++s) {
+    const int out = program.state_outputs[s];
+    if (nodes[out].kind == Node::Kind::op && home_state[out] != s) plan[out].materialize = true;
+  }
+
+  // Pass 3: tensor slots (tile slots reused once their last reader in the phase is done).
+  for (int n = 0; n < node_count; ++n) {
+    if (nodes[n].kind != Node::Kind::op || !nodes[n].type.is_tensor) continue;
+    if (home_state[n] >= 0) {
+      plan[n].slot = {Slot::Kind::state, home_state[n]};
+    } else if (plan[n].materialize) {
+      plan[n].slot = {Slot::Kind::full, static_cast<int>(compiled.full_slot_shapes.size())};
+      compiled.full_slot_shapes.push_back(nodes[n].type);
+    }
+  }
+  for (std::size_t phase = 0; phase < compiled.phases.size(); ++phase) {
+    if (compiled.phases[phase].kind != Phase::Kind::tile) continue;
+    std::vector<int> members;
+    for (int n = 0; n < node_count; ++n) {
+      if (nodes[n].kind == Node::Kind::op && plan[n].phase == static_cast<int>(phase)) members.push_back(n);
+    }
+    std::vector<int> free_slots;
+    std::vector<int> release_after(node_count, -1);  // position of last reader in this phase
+    for (int n : members) {
+      for (int c : consumers[n]) {
+        if (plan[c].phase == static_cast<int>(phase)) release_after[n] = std::max(release_after[n], plan[c].position);
+      }
+    }
+    for (int n : members) {
+      // Free the slots whose last reader is this instruction only after it has its own, so
+      // an instruction never writes over its own argument mid-tile in a reduction.
+      const bool needs_tile = nodes[n].type.is_tensor && plan[n].slot.kind == Slot::Kind::none;
+      if (needs_tile) {
+        if (!free_slots.empty()) {
+          plan[n].slot = {Slot::Kind::tile, free_slots.back()};
+          free_slots.pop_back();
+        } else {
+          plan[n].slot = {Slot::Kind::tile, compiled.tile_slots++};
+        }
+      }
+      for (int i = 0; i < op_info(nodes[n].op).arity; ++i) {
+        const int a = nodes[n].arguments[i];
+        if (plan[a].slot.kind == Slot::Kind::tile && release_after[a] == plan[n].position &&
+            !(update_in_tile && a == update)) {
+          free_slots.push_back(plan[a].slot.index);
+        }
+      }
+    }
+  }
+
+  // Pass 4: fill in the instructions.
+  for (int n = 0; n < node_count; ++n) {
+    if (nodes[n].kind != Node::Kind::op) continue;
+    Instruction& instruction = compiled.phases[plan[n].phase].instructions[plan[n].position];
+    for (int i = 0; i < op_info(nodes[n].op).arity; ++i) instruction.arguments[i] = plan[nodes[n].arguments[i]].slot;
+    instruction.result = plan[n].slot;
+    if (op_info(nodes[n].op).type_rule == TypeRule::reduction) instruction.accumulator = compiled.accumulators++;
+  }
+  compiled.scalar_constants.assign(scalar_slots, std::numeric_limits<double>::quiet_NaN());
+  for (auto [slot, value] : constants) compiled.scalar_constants[slot] = value;
+  compiled.update = final_slot(update);
+  compiled.update_applied_in_place = update_in_tile;
+  if (update_in_tile) {
+    // The tile loop applies it after the phase's last instruction: mark with a sentinel
+    // instruction that subtracts the update tile from the weights.
+    Instruction apply;
+    apply.op = -1;
+    apply.arguments[0] = plan[update].slot;
+    compiled.phases[plan[update].phase].instructions.push_back(apply);
+  }
+  for (int s = 0; s < compiled.state_count; ++s) {
+    const int out = program.state_outputs[s];
+    if (home_state[out] == s) continue;
+    if (nodes[out].kind == Node::Kind::input && nodes[out].role == InputRole::state &&
+        nodes[out].state == s) {
+      continue;  // unchanged state
+    }
+    compiled.final_state_copies.push_back({s, final_slot(out)});
+  }
+  return compiled;
+}
+
+template <class T>
+ProgramOptimizer<T>::ProgramOptimizer(std::shared_ptr<const CompiledProgram> program, int rows,
+                                      int cols)
+    : program_(std::move(program)), rows_(rows), cols_(cols) {
+  const CompiledProgram& p = *program_;
+  scalars_.resize(p.scalar_constants.size());
+  for (std::size_t i = 0; i < scalars_.size(); ++i) scalars_[i] = static_cast<T>(p.scalar_constants[i]);
+  tiles_.setZero(static_cast<long>(p.tile_slots) * tile_elements<T>);
+  for (const ValueType& shape : p.full_slot_shapes) full_.push_back(Buffer::Zero(element_count(shape)));
+  for (int s = 0; s < p.state_count; ++s) states_.push_back(Buffer::Zero(static_cast<long>(rows) * cols));
+  accumulators_.assign(static_cast<std::size_t>(p.accumulators) * reduction_accumulator_size, 0.0);
+}
+
+template <class T>
+long ProgramOptimizer<T>::element_count(ValueType shape) const {
+  return static_cast<long>(extent(shape.rows)) * extent(shape.cols);
+}
+
+template <class T>
+T* ProgramOptimizer<T>::tensor_base(const Slot& slot, long tile_start) {
+  switch (slot.kind) {
+    case Slot::Kind::tile: return tiles_.data() + static_cast<long>(slot.index) * tile_elements<T>;
+    case Slot::Kind::full: return full_[slot.index].data() + tile_start;
+    case Slot::Kind::state: return states_[slot.index].data() + tile_start;
+    case Slot::Kind::weights: return weights_ + tile_start;
+    case Slot::Kind::gradient: return const_cast<T*>(gradient_) + tile_start;
+    default: return nullptr;
+  }
+}
+
+template <class T>
+OperandView<T> ProgramOptimizer<T>::operand(const Slot& slot, long tile_start) {
+  if (slot.kind == Slot::Kind::scalar) return {nullptr, scalars_[slot.index], true};
+  return {tensor_base(slot, tile_start), T(0), false};
+}
+
+template <class T>
+void ProgramOptimizer<T>::run_scalar(const Instruction& instruction) {
+  const OpInfo& op = op_info(instruction.op);
+  std::array<OperandView<T>, max_arity> args;
+  for (int i = 0; i < op.arity; ++i) args[i] = operand(instruction.arguments[i], 0);
+  op.kernels<T>().elementwise(1, args.data(), &scalars_[instruction.result.index]);
+}
+
+template <class T>
+void ProgramOptimizer<T>::run_tile_phase(const Phase& phase) {
+  const long count = element_count(phase.shape);
+  for (const Instruction& instruction : phase.instructions) {
+    if (instruction.accumulator >= 0) {
+      std::fill_n(&accumulators_[instruction.accumulator * reduction_accumulator_size],
+                  reduction_accumulator_size, 0.0);
+    }
+  }
+  std::array<OperandView<T>, max_arity> args;
+  for (long start = 0; start < count; start += tile_elements<T>) {
+    const long n = std::min(tile_elements<T>, count - start);
+    for (const Instruction& instruction : phase.instructions) {
+      if (instruction.op < 0) {  // apply the update: w -= update
+        Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(weights_ + start, n) -=
+            Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(tensor_base(instruction.arguments[0], start), n);
+        continue;
+      }
+      const OpInfo& op = op_info(instruction.op);
+      for (int i = 0; i < op.arity; ++i) args[i] = operand(instruction.arguments[i], start);
+      if (instruction.accumulator >= 0) {
+        op.kernels<T>().accumulate(n, args.data(),
+                                   &accumulators_[instruction.accumulator * reduction_accumulator_size]);
+      } else {
+        op.kernels<T>().elementwise(n, args.data(), tensor_base(instruction.result, start));
+      }
+    }
+  }
+  for (const Instruction& instruction : phase.instructions) {
+    if (instruction.accumulator < 0) continue;
+    const OpInfo& op = op_info(instruction.op);
+    scalars_[instruction.result.index] = static_cast<T>(
+        op.finish(&accumulators_[instruction.accumulator * reduction_accumulator_size], count));
+  }
+}
+
+template <class T>
+void ProgramOptimizer<T>::run_matrix(const Phase& phase) {
+  const Instruction& instruction = phase.instructions.front();
+  const OpInfo& op = op_info(instruction.op);
+  std::array<MatrixView<T>, max_arity> args;
+  for (int i = 0; i < op.arity; ++i) {
+    const Slot& slot = instruction.arguments[i];
+    ValueType shape = ValueType::parameter_shaped();
+    if (slot.kind == Slot::Kind::full) shape = program_->full_slot_shapes[slot.index];
+    args[i] = {tensor_base(slot, 0), extent(shape.rows), extent(shape.cols)};
+  }
+  op.kernels<T>().matrix(args.data(), tensor_base(instruction.result, 0));
+}
+
+template <class T>
+void ProgramOptimizer<T>::step(std::span<T> weights, std::span<const T> gradient, T learning_rate,
+                               long t) {
+  const CompiledProgram& p = *program_;
+  weights_ = weights.data();
+  gradient_ = gradient.data();
+  if (p.learning_rate_slot >= 0) scalars_[p.learning_rate_slot] = learning_rate;
+  if (p.step_slot >= 0) scalars_[p.step_slot] = static_cast<T>(t);
+  for (const Phase& phase : p.phases) {
+    switch (phase.kind) {
+      case Phase::Kind::scalar:
+        for (const Instruction& instruction : phase.instructions) run_scalar(instruction);
+        break;
+      case Phase::Kind::tile: run_tile_phase(phase); break;
+      case Phase::Kind::matrix: run_matrix(phase); break;
+    }
+  }
+  const long size = static_cast<long>(rows_) * cols_;
+  using Map = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+  // States first: a copied state may be the old weights. The update never lives in a
+  // state buffer that a copy replaces (such an old value is snapshotted).
+  for (const auto& [state, slot] : p.final_state_copies) {
+    states_[state] = Map(tensor_base(slot, 0), size);
+  }
+  if (!p.update_applied_in_place) Map(weights_, size) -= Map(tensor_base(p.update, 0), size);
+}
+
+template <class T>
+std::span<T> ProgramOptimizer<T>::state(int index) {
+  return {states_.at(index).data(), static_cast<std::size_t>(states_.at(index).size())};
+}
+
+template <class T>
+OptimizerFactory<T> program_optimizer_factory(std::shared_ptr<const CompiledProgram> program) {
+  return [program](int rows, int cols) -> std::unique_ptr<TensorOptimizer<T>> {
+    return std::make_unique<ProgramOptimizer<T>>(program, rows, cols);
+  };
+}
+
+template class ProgramOptimizer<float>;
+template class ProgramOptimizer<double>;
+template OptimizerFactory<float> program_optimizer_factory(std::shared_ptr<const CompiledProgram>);
+template OptimizerFactory<double> program_optimizer_factory(std::shared_ptr<const CompiledProgram>);
+
+}  // namespace symopt

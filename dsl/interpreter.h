@@ -1,0 +1,99 @@
+// Runs an analyzed program: compiled once into phases of tile-wise instructions (so a chain
+// of elementwise ops makes one pass over memory, like a fused native loop), then stepped
+// per parameter tensor with no allocation in the steady state.
+#pragma once
+
+#include "dsl/analyzer.h"
+#include "dsl/op_table.h"
+#include "evaluator/tensor_optimizer.h"
+
+#include <Eigen/Core>
+
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace symopt {
+
+// Where an instruction finds or puts a value.
+struct Slot {
+  enum class Kind : std::uint8_t { none, scalar, tile, full, weights, gradient, state };
+  Kind kind = Kind::none;
+  int index = -1;  // scalar / tile / full / state number
+};
+
+struct Instruction {
+  int op = -1;
+  std::array<Slot, 3> arguments{};
+  Slot result;          // for reductions: the scalar slot the finished value goes to
+  int accumulator = -1; // reductions: which accumulator the tiles fold into
+};
+
+struct Phase {
+  enum class Kind : std::uint8_t { scalar, tile, matrix };
+  Kind kind = Kind::scalar;
+  ValueType shape;  // tile and matrix phases: the shape their loop or result has
+  std::vector<Instruction> instructions;
+};
+
+// A program compiled for any parameter shape and either precision. Immutable; shared by
+// every tensor and thread that runs the program.
+struct CompiledProgram {
+  std::vector<Phase> phases;
+  std::vector<double> scalar_constants;  // scalar slot -> constant value (NaN if not constant)
+  int learning_rate_slot = -1;
+  int step_slot = -1;
+  int tile_slots = 0;
+  std::vector<ValueType> full_slot_shapes;
+  int accumulators = 0;
+  int state_count = 0;
+  Slot update;                      // where the update ends up
+  bool update_applied_in_place = false;  // the update's tile phase already did w -= update
+  // States whose new value could not be written in place: (state, slot) copied at the end.
+  std::vector<std::pair<int, Slot>> final_state_copies;
+};
+
+CompiledProgram compile_program(const AnalyzedProgram& program);
+
+// Elements per tile: small enough that a phase's tiles stay in the L1/L2 cache.
+template <class T>
+inline constexpr long tile_elements = 4096 / sizeof(T);
+
+// The per-tensor runner: owns this tensor's state and scratch buffers.
+template <class T>
+class ProgramOptimizer final : public TensorOptimizer<T> {
+ public:
+  ProgramOptimizer(std::shared_ptr<const CompiledProgram> program, int rows, int cols);
+  void step(std::span<T> weights, std::span<const T> gradient, T learning_rate, long t) override;
+  // The state tensors (flat, row-major), e.g. for checkpoints and tests.
+  std::span<T> state(int index);
+  int rows() const { return rows_; }
+  int cols() const { return cols_; }
+
+ private:
+  using Buffer = Eigen::Array<T, Eigen::Dynamic, 1>;
+  T* tensor_base(const Slot& slot, long tile_start);
+  OperandView<T> operand(const Slot& slot, long tile_start);
+  void run_scalar(const Instruction& instruction);
+  void run_tile_phase(const Phase& phase);
+  void run_matrix(const Phase& phase);
+  long element_count(ValueType shape) const;
+  int extent(Dim d) const { return d == Dim::rows ? rows_ : cols_; }
+
+  std::shared_ptr<const CompiledProgram> program_;
+  int rows_;
+  int cols_;
+  std::vector<T> scalars_;
+  Buffer tiles_;
+  std::vector<Buffer> full_;
+  std::vector<Buffer> states_;
+  std::vector<double> accumulators_;
+  T* weights_ = nullptr;
+  const T* gradient_ = nullptr;
+};
+
+// A factory the evaluator can train with.
+template <class T>
+OptimizerFactory<T> program_optimizer_factory(std::shared_ptr<const CompiledProgram> program);
+
+}  // namespace symopt

@@ -1,0 +1,73 @@
+// The op set: every op declared once (name, arity, type rule, printing, doc, kernels).
+// Adding an op means adding one row to the table in op_table.cpp.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace symopt {
+
+// How an op's result type follows from its arguments' (see analyzer.cpp).
+enum class TypeRule {
+  copy,         // x: result has x's type
+  elementwise,  // scalars broadcast; tensors must have equal symbolic shapes
+  reduction,    // tensors of equal shape -> scalar
+  shape_kept,   // tensor -> tensor of the same shape (normalizers)
+  transpose,    // (a, b) -> (b, a)
+  matmul,       // (a, b) x (b, c) -> (a, c)
+};
+
+template <class T>
+struct OperandView {  // a tile of a tensor, or a scalar broadcast over the tile
+  const T* data = nullptr;
+  T scalar = 0;
+  bool is_scalar = false;
+};
+
+template <class T>
+struct MatrixView {  // a whole tensor, row-major
+  const T* data = nullptr;
+  int rows = 0;
+  int cols = 0;
+};
+
+inline constexpr int reduction_accumulator_size = 3;
+
+template <class T>
+struct OpKernels {
+  // out[0..n) = op(args) over one tile (elementwise ops).
+  void (*elementwise)(long n, const OperandView<T>* args, T* out) = nullptr;
+  // Folds one tile into the accumulator (reductions).
+  void (*accumulate)(long n, const OperandView<T>* args, double* accumulator) = nullptr;
+  // out = op(args) over whole tensors; out's shape follows the type rule (matrix ops).
+  void (*matrix)(const MatrixView<T>* args, T* out) = nullptr;
+};
+
+struct OpInfo {
+  std::string_view name;
+  int arity = 1;
+  TypeRule type_rule = TypeRule::elementwise;
+  std::string_view infix;  // "+" prints and parses as a + b; "-" with arity 1 as -x
+  int precedence = 0;      // for infix printing: + - 1, * / 2, unary - 3, ** 4
+  bool commutative = false;
+  std::string_view doc;
+  OpKernels<float> f32;
+  OpKernels<double> f64;
+  // Reductions: the scalar from the accumulator after all tiles of `count` elements.
+  double (*finish)(const double* accumulator, long count) = nullptr;
+
+  template <class T>
+  const OpKernels<T>& kernels() const {
+    if constexpr (sizeof(T) == sizeof(float)) return f32; else return f64;
+  }
+};
+
+std::span<const OpInfo> op_table();
+std::optional<int> find_op(std::string_view name);
+const OpInfo& op_info(int op);
+// The op for an infix operator text and arity ("+", 2) -> add; ("-", 1) -> neg.
+std::optional<int> find_infix_op(std::string_view symbol, int arity);
+int copy_op();  // `x = y`: the plain assignment
+
+}  // namespace symopt

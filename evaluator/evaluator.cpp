@@ -1,0 +1,265 @@
+// The Evaluator: cache look-ups in program order, then every (program, task, seed) training
+// run of the batch in one parallel loop whose results land in fixed slots, so the outcome
+// does not depend on the thread count or on scheduling.
+#include "evaluator/evaluator.h"
+
+#include "dsl/interpreter.h"
+#include "evaluator/lr_sweep.h"
+#include "evaluator/trainer.h"
+
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace symopt {
+
+struct Evaluator::State {
+  SuiteConfig config;
+  std::vector<std::shared_ptr<const ProxyTask>> tasks;
+  std::vector<double> weights;  // normalized to sum 1
+  std::vector<std::uint64_t> seeds;
+  std::vector<AdamwBaseline> baselines;
+  std::vector<std::string> warnings;
+  FitnessCache<Fitness> cache;
+};
+
+namespace {
+
+std::vector<std::shared_ptr<const ProxyTask>> load_tasks(const SuiteConfig& config) {
+  const std::filesystem::path data_dir = config.data_dir.empty() ? default_data_dir() : config.data_dir;
+  std::vector<std::shared_ptr<const ProxyTask>> tasks;
+  for (const std::string& name : config.tasks) tasks.push_back(load_task(name, config.rung, data_dir));
+  return tasks;
+}
+
+std::vector<double> normalized_weights(const SuiteConfig& config) {
+  if (config.tasks.empty()) throw std::runtime_error("evaluator: the suite has no tasks");
+  std::vector<double> weights = config.weights;
+  if (weights.empty()) weights.assign(config.tasks.size(), 1.0);
+  if (weights.size() != config.tasks.size()) {
+    throw std::runtime_error(fmt::format("evaluator: {} task weights for {} tasks", weights.size(), config.tasks.size()));
+  }
+  double total = 0;
+  for (double w : weights) {
+    if (!(w >= 0) || !std::isfinite(w)) throw std::runtime_error("evaluator: task weights must be finite and >= 0");
+    total += w;
+  }
+  if (!(total > 0)) throw std::runtime_error("evaluator: task weights sum to zero");
+  for (double& w : weights) w /= total;
+  return weights;
+}
+
+// Tasks by descending cost: the longest runs start first, so the parallel loop's tail is short.
+std::vector<int> tasks_by_cost(const std::vector<std::shared_ptr<const ProxyTask>>& tasks, int steps) {
+  auto cost = [&](int t) {
+    const TaskDescription& d = tasks[t]->description();
+    return std::max(d.flops_per_step, 1.0) * (steps > 0 ? steps : d.steps);
+  };
+  std::vector<int> order(tasks.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return cost(a) > cost(b); });
+  return order;
+}
+
+// A fresh program's entry before training: known hashes, nothing evaluated.
+struct PendingProgram {
+  int first_index = -1;  // position in the batch
+  std::uint64_t structural_hash = 0;
+  std::uint64_t fingerprint = 0;
+};
+
+}  // namespace
+
+Evaluator::Evaluator(SuiteConfig config) : Evaluator(config, load_tasks(config)) {}
+
+Evaluator::Evaluator(SuiteConfig config, std::vector<std::shared_ptr<const ProxyTask>> tasks)
+    : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.weights = normalized_weights(config);
+  if (tasks.size() != config.tasks.size()) throw std::runtime_error("evaluator: one task object per task name");
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    if (!tasks[t] || tasks[t]->description().name != config.tasks[t]) {
+      throw std::runtime_error(fmt::format("evaluator: task object {} is not '{}'", t, config.tasks[t]));
+    }
+  }
+  if (config.seeds < 1) throw std::runtime_error("evaluator: seeds must be >= 1");
+  s.seeds = seed_list(config.base_seed, config.seeds);
+  s.config = std::move(config);
+  s.tasks = std::move(tasks);
+
+  s.baselines.resize(s.tasks.size());
+  std::vector<std::string> warnings(s.tasks.size());
+  tbb::parallel_for(std::size_t{0}, s.tasks.size(), [&](std::size_t t) {
+    const BaselineKey key = make_baseline_key(*s.tasks[t], s.config.steps, s.seeds, s.config.schedule,
+                                              s.config.adamw, s.config.adamw_sweep);
+    s.baselines[t] = obtain_adamw_baseline(*s.tasks[t], key, s.config.baseline_cache, s.config.adamw, &warnings[t]);
+  });
+  for (std::string& warning : warnings) {
+    if (warning.empty()) continue;
+    fmt::print(stderr, "symopt: warning: {}\n", warning);
+    s.warnings.push_back(std::move(warning));
+  }
+}
+
+Evaluator::~Evaluator() = default;
+
+const SuiteConfig& Evaluator::config() const { return state_->config; }
+const std::vector<AdamwBaseline>& Evaluator::baselines() const { return state_->baselines; }
+const std::vector<std::string>& Evaluator::warnings() const { return state_->warnings; }
+CacheStatistics Evaluator::cache_statistics() const { return state_->cache.statistics(); }
+
+Fitness Evaluator::evaluate(const AnalyzedProgram& program) {
+  return evaluate_all({program}).front();
+}
+
+std::vector<Fitness> Evaluator::evaluate_all(const std::vector<AnalyzedProgram>& programs) {
+  State& s = *state_;
+  const int task_count = static_cast<int>(s.tasks.size());
+  const int seed_count = static_cast<int>(s.seeds.size());
+  std::vector<Fitness> results(programs.size());
+  std::vector<std::optional<int>> answered_by(programs.size());  // index into `fresh`
+  std::vector<PendingProgram> fresh;
+  std::unordered_map<std::uint64_t, int> fresh_by_structure, fresh_by_behaviour;
+
+  auto unscored = [&](int t) {
+    TaskScore score;
+    score.task = s.config.tasks[t];
+    score.adamw_loss = s.baselines[t].loss;
+    score.adamw_learning_rate = s.baselines[t].learning_rate;
+    return score;
+  };
+  auto worst_fitness = [&](std::uint64_t structural_hash, std::uint64_t fingerprint) {
+    Fitness fitness;
+    fitness.structural_hash = structural_hash;
+    fitness.fingerprint = fingerprint;
+    for (int t = 0; t < task_count; ++t) {
+      TaskScore score = unscored(t);
+      score.loss = std::numeric_limits<double>::infinity();
+      score.score = -1.0;
+      score.diverged = true;
+      fitness.tasks.push_back(std::move(score));
+    }
+    return fitness;
+  };
+
+  // 1. Look-ups, in program order: the cache, then programs earlier in this batch.
+  for (std::size_t i = 0; i < programs.size(); ++i) {
+    const std::uint64_t structure = programs[i].structural_hash;
+    if (auto hit = s.cache.find_structural(structure)) {
+      results[i] = std::move(*hit);
+      results[i].cached = true;
+      continue;
+    }
+    if (auto found = fresh_by_structure.find(structure); found != fresh_by_structure.end()) {
+      s.cache.count_batch_duplicate(true);
+      answered_by[i] = found->second;
+      continue;
+    }
+    const std::uint64_t fingerprint = behavioural_fingerprint(programs[i]);
+    if (auto hit = s.cache.find_behavioural(structure, fingerprint)) {
+      results[i] = std::move(*hit);
+      results[i].cached = true;
+      continue;
+    }
+    if (fingerprint == diverging_fingerprint) {
+      s.cache.count_probe_divergence();
+      results[i] = worst_fitness(structure, fingerprint);
+      s.cache.insert(structure, fingerprint, results[i]);
+      continue;
+    }
+    if (auto found = fresh_by_behaviour.find(fingerprint); found != fresh_by_behaviour.end()) {
+      s.cache.count_batch_duplicate(false);
+      fresh_by_structure.emplace(structure, found->second);
+      answered_by[i] = found->second;
+      continue;
+    }
+    const int index = static_cast<int>(fresh.size());
+    fresh.push_back({static_cast<int>(i), structure, fingerprint});
+    fresh_by_structure.emplace(structure, index);
+    fresh_by_behaviour.emplace(fingerprint, index);
+    answered_by[i] = index;
+  }
+
+  // 2. Every (fresh program, task, seed) run in one parallel loop. A run is skipped once
+  //    another seed of the same program and task diverged: the task's score is -1 anyway.
+  std::vector<OptimizerFactory<float>> factories;
+  for (const PendingProgram& p : fresh) {
+    factories.push_back(program_optimizer_factory<float>(
+        std::make_shared<const CompiledProgram>(compile_program(programs[p.first_index]))));
+  }
+  const std::vector<int> task_order = tasks_by_cost(s.tasks, s.config.steps);
+  const std::size_t runs = fresh.size() * task_count * seed_count;
+  auto slot = [&](std::size_t program, int task, int seed) { return (program * task_count + task) * seed_count + seed; };
+  std::vector<TrainingResult> trained(runs);
+  std::vector<std::atomic<bool>> diverged(fresh.size() * task_count);
+  tbb::parallel_for(std::size_t{0}, runs, [&](std::size_t job) {
+    // job enumerates tasks (costliest first), then programs, then seeds.
+    const int seed = static_cast<int>(job % seed_count);
+    const std::size_t program = (job / seed_count) % fresh.size();
+    const int task = task_order[job / (seed_count * fresh.size())];
+    std::atomic<bool>& task_diverged = diverged[program * task_count + task];
+    if (task_diverged.load(std::memory_order_relaxed)) return;
+    TrainingOptions options;
+    options.steps = s.config.steps;
+    options.schedule = s.config.schedule;
+    options.seed = s.seeds[seed];
+    TrainingResult& result = trained[slot(program, task, seed)];
+    result = train(*s.tasks[task], factories[program], options);
+    if (result.diverged) task_diverged.store(true, std::memory_order_relaxed);
+  });
+
+  // 3. Scores, in a fixed order.
+  std::vector<Fitness> fresh_fitness(fresh.size());
+  for (std::size_t p = 0; p < fresh.size(); ++p) {
+    Fitness& fitness = fresh_fitness[p];
+    fitness.structural_hash = fresh[p].structural_hash;
+    fitness.fingerprint = fresh[p].fingerprint;
+    fitness.value = 0;
+    for (int t = 0; t < task_count; ++t) {
+      TaskScore score = unscored(t);
+      score.diverged = diverged[p * task_count + t].load();
+      if (score.diverged) {
+        score.loss = std::numeric_limits<double>::infinity();
+      } else {
+        double loss_sum = 0, accuracy_sum = 0;
+        bool has_accuracy = true;
+        for (int k = 0; k < seed_count; ++k) {
+          const TrainingResult& run = trained[slot(p, t, k)];
+          loss_sum += run.validation_loss;
+          has_accuracy = has_accuracy && run.validation_accuracy.has_value();
+          if (run.validation_accuracy) accuracy_sum += *run.validation_accuracy;
+        }
+        score.loss = loss_sum / seed_count;
+        double squares = 0;
+        for (int k = 0; k < seed_count; ++k) {
+          const double d = trained[slot(p, t, k)].validation_loss - score.loss;
+          squares += d * d;
+        }
+        score.loss_std = seed_count > 1 ? std::sqrt(squares / (seed_count - 1)) : 0.0;
+        if (has_accuracy) score.accuracy = accuracy_sum / seed_count;
+      }
+      score.score = task_score(score.loss, score.adamw_loss, score.diverged, s.config.score_scale);
+      fitness.value += s.weights[t] * score.score;
+      fitness.tasks.push_back(std::move(score));
+    }
+    s.cache.count_evaluation();
+    s.cache.insert(fresh[p].structural_hash, fresh[p].fingerprint, fitness);
+  }
+  for (std::size_t i = 0; i < programs.size(); ++i) {
+    if (!answered_by[i]) continue;
+    const PendingProgram& p = fresh[*answered_by[i]];
+    results[i] = fresh_fitness[*answered_by[i]];
+    results[i].cached = p.first_index != static_cast<int>(i);
+  }
+  return results;
+}
+
+}  // namespace symopt

@@ -1,0 +1,43 @@
+// Progress formatting.
+#include "search/progress.h"
+
+#include "search/lineage.h"
+#include "search/search_config.h"
+
+#include <fmt/format.h>
+
+namespace symopt {
+
+nlohmann::json progress_report_to_json(const ProgressReport& r) {
+  const SearchCounters& c = r.counters;
+  nlohmann::json line = {{"elapsed_seconds", r.elapsed_seconds},
+                         {"candidates", c.candidates},
+                         {"evaluations", c.evaluations},
+                         {"rejected", c.rejected},
+                         {"cached", c.cached},
+                         {"restarts", c.restarts},
+                         {"evaluations_per_second", r.evaluations_per_second},
+                         {"rejected_share", r.rejected_share},
+                         {"cached_share", r.cached_share},
+                         {"best_fitness", finite_or_null(r.best_fitness)},
+                         {"median_fitness", finite_or_null(r.median_fitness)},
+                         {"best_id", r.best_id},
+                         {"best_states", r.best_states},
+                         {"best_ops", r.best_ops}};
+  if (r.cache) {
+    line["cache"] = {{"lookups", r.cache->lookups},
+                     {"structural_hits", r.cache->structural_hits},
+                     {"behavioural_hits", r.cache->behavioural_hits},
+                     {"trained", r.cache->evaluations}};
+  }
+  return line;
+}
+
+std::string format_progress_line(const ProgressReport& r) {
+  return fmt::format("{:>8} | {} evals {:.1f}/s | rejected {:.0f}% cached {:.0f}% | best {:.4f} ({} state{}, {} ops) | median {:.4f}",
+                     format_duration(r.elapsed_seconds), r.counters.evaluations, r.evaluations_per_second,
+                     100 * r.rejected_share, 100 * r.cached_share, r.best_fitness, r.best_states,
+                     r.best_states == 1 ? "" : "s", r.best_ops, r.median_fitness);
+}
+
+}  // namespace symopt

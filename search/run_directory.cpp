@@ -1,0 +1,192 @@
+// Run directory files.
+#include "search/run_directory.h"
+
+#include "common/atomic_file.h"
+#include "common/input_error.h"
+#include "dsl/parser.h"
+#include "dsl/printer.h"
+#include "search/checkpoint.h"
+#include "search/fitness_plot.h"
+#include "search/progress.h"
+#include "search/random.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <unistd.h>
+
+#ifndef SYMOPT_VERSION
+#define SYMOPT_VERSION "0.1.0"
+#endif
+
+namespace symopt {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const config_file = "config.json";
+const char* const checkpoint_file = "checkpoint.json";
+const char* const log_file = "log.jsonl";
+const char* const hall_of_fame_file = "hall_of_fame.json";
+const char* const best_file = "best.opt";
+const char* const plot_file = "fitness_over_time.svg";
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", utc);
+}
+
+nlohmann::json parse_json_file(const fs::path& path) {
+  try {
+    return nlohmann::json::parse(read_whole_file(path));
+  } catch (const nlohmann::json::parse_error& error) {
+    throw InputError(fmt::format("{}: not valid JSON (truncated or corrupt?): {}", path.string(), error.what()));
+  }
+}
+
+}  // namespace
+
+std::string symopt_version() { return SYMOPT_VERSION; }
+
+std::string new_run_id(std::uint64_t seed) {
+  const auto ticks = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  return fmt::format("{:016x}", mix64(mix64(seed) ^ mix64(ticks) ^ static_cast<std::uint64_t>(::getpid())));
+}
+
+nlohmann::json config_file_json(const SearchConfig& config, const std::string& run_id) {
+  nlohmann::json json = search_config_to_json(config);
+  json["run"] = {{"run_id", run_id}, {"symopt_version", symopt_version()}, {"written", utc_now()}};
+  return json;
+}
+
+RunDirectory::RunDirectory(fs::path directory, std::string run_id)
+    : directory_(std::move(directory)), run_id_(std::move(run_id)) {}
+
+RunDirectory RunDirectory::create(const fs::path& directory, const SearchConfig& config, const std::string& run_id) {
+  std::error_code error;
+  if (fs::exists(directory / config_file, error) || fs::exists(directory / checkpoint_file, error)) {
+    throw InputError(fmt::format("{}: already holds a search run; continue it with --resume {} or choose another --out",
+                                 directory.string(), directory.string()));
+  }
+  if (fs::exists(directory, error) && !fs::is_directory(directory, error)) {
+    throw InputError(fmt::format("{}: exists and is not a directory", directory.string()));
+  }
+  fs::create_directories(directory, error);
+  if (error) throw InputError(fmt::format("{}: cannot create the run directory: {}", directory.string(), error.message()));
+  RunDirectory run(directory, run_id);
+  run.write_config(config);
+  std::ofstream log(directory / log_file, std::ios::trunc);  // a fresh, empty log
+  if (!log) throw InputError(fmt::format("{}: cannot write", (directory / log_file).string()));
+  return run;
+}
+
+RunDirectory::Resumed RunDirectory::open(const fs::path& directory) {
+  std::error_code error;
+  if (!fs::is_directory(directory, error)) {
+    throw InputError(fmt::format("{}: not a directory (expected a search run directory)", directory.string()));
+  }
+  if (!fs::exists(directory / config_file, error) || !fs::exists(directory / checkpoint_file, error)) {
+    throw InputError(fmt::format("{}: not a search run directory (expected {} and {} in it)", directory.string(),
+                                 config_file, checkpoint_file));
+  }
+  const fs::path config_path = directory / config_file;
+  nlohmann::json config_json = parse_json_file(config_path);
+  if (!config_json.is_object() || !config_json.contains("run") || !config_json["run"].is_object() ||
+      !config_json["run"].contains("run_id") || !config_json["run"]["run_id"].is_string()) {
+    throw InputError(fmt::format("{}: key 'run.run_id': missing (not the config of a search run)", config_path.string()));
+  }
+  const std::string run_id = config_json["run"]["run_id"].get<std::string>();
+  SearchConfig config = search_config_from_json(config_json, config_path.string());
+
+  LoadedCheckpoint checkpoint = read_checkpoint(directory / checkpoint_file);
+  if (checkpoint.state.run_id != run_id) {
+    throw InputError(fmt::format("{}: belongs to run {}, but {} is run {} (a checkpoint from another run?)",
+                                 (directory / checkpoint_file).string(), checkpoint.state.run_id,
+                                 config_path.string(), run_id));
+  }
+  if (checkpoint.state.hall_of_fame.capacity() != config.hall_of_fame_size) {
+    checkpoint.state.hall_of_fame = HallOfFame(config.hall_of_fame_size, checkpoint.state.hall_of_fame.best(),
+                                               checkpoint.state.hall_of_fame.pareto_front());
+  }
+  // Lines logged after the checkpoint describe work that is lost; drop them.
+  const fs::path log_path = directory / log_file;
+  const auto log_bytes = checkpoint.extra.value("log_bytes", std::uintmax_t{0});
+  if (fs::exists(log_path, error) && fs::file_size(log_path, error) > log_bytes) fs::resize_file(log_path, log_bytes, error);
+  return {RunDirectory(directory, run_id), std::move(config), std::move(checkpoint.state)};
+}
+
+void RunDirectory::write_config(const SearchConfig& config) const {
+  write_file_atomically(directory_ / config_file, config_file_json(config, run_id_).dump(2) + "\n");
+}
+
+void RunDirectory::append_progress(const ProgressReport& report) {
+  std::ofstream log(directory_ / log_file, std::ios::app);
+  log << progress_report_to_json(report).dump() << '\n';
+  if (!log.flush()) throw InputError(fmt::format("{}: cannot append", (directory_ / log_file).string()));
+}
+
+void RunDirectory::write_checkpoint(const SearchState& state) const {
+  std::error_code error;
+  const std::uintmax_t log_bytes = fs::exists(directory_ / log_file, error) ? fs::file_size(directory_ / log_file, error) : 0;
+  write_file_atomically(directory_ / checkpoint_file, checkpoint_text(state, {{"log_bytes", log_bytes}}));
+  write_file_atomically(directory_ / hall_of_fame_file, hall_of_fame_file_json(state).dump(2) + "\n");
+  const std::string best = best_program_text(state);
+  if (!best.empty()) write_file_atomically(directory_ / best_file, best);
+  std::string log_text;
+  try {
+    log_text = read_whole_file(directory_ / log_file);
+  } catch (const InputError&) {
+    // no log yet: an empty plot
+  }
+  write_file_atomically(directory_ / plot_file,
+                        fitness_plot_svg(fitness_points_from_log(log_text), fmt::format("symopt search {}", run_id_)));
+}
+
+nlohmann::json hall_of_fame_file_json(const SearchState& state) {
+  nlohmann::json json = hall_of_fame_to_json(state.hall_of_fame);
+  Lineage ancestry = state.lineage;
+  ancestry.keep_ancestors_of(state.hall_of_fame.ids());
+  nlohmann::json lineage = nlohmann::json::array();
+  for (const auto& [id, record] : ancestry.records()) lineage.push_back(lineage_record_to_json(record));
+  json["format"] = hall_of_fame_format;
+  json["format_version"] = hall_of_fame_format_version;
+  json["run_id"] = state.run_id;
+  const SearchCounters& c = state.counters;
+  json["counters"] = {{"candidates", c.candidates}, {"rejected", c.rejected}, {"evaluations", c.evaluations},
+                      {"cached", c.cached}, {"restarts", c.restarts}};
+  json["elapsed_seconds"] = state.elapsed_seconds;
+  json["lineage"] = lineage;
+  return json;
+}
+
+std::string best_program_text(const SearchState& state) {
+  if (state.hall_of_fame.best().empty()) return {};
+  const HallOfFameEntry& best = state.hall_of_fame.best().front();
+  return fmt::format("# Best program of symopt search run {}: id {}, fitness {:.6g} ({} state{}, {} ops),\n"
+                     "# found after {} evaluations ({}).\n{}",
+                     state.run_id, best.origin.id, best.origin.fitness, best.origin.states,
+                     best.origin.states == 1 ? "" : "s", best.origin.ops, best.origin.evaluation,
+                     format_duration(best.found_at_seconds), print_folded(parse_program(best.program)));
+}
+
+nlohmann::json read_hall_of_fame_file(const fs::path& directory) {
+  const fs::path path = directory / hall_of_fame_file;
+  std::error_code error;
+  if (!fs::is_directory(directory, error) || !fs::exists(path, error)) {
+    throw InputError(fmt::format("{}: not a search run directory (expected {} in it)", directory.string(),
+                                 hall_of_fame_file));
+  }
+  nlohmann::json json = parse_json_file(path);
+  if (!json.is_object() || json.value("format", "") != hall_of_fame_format) {
+    throw InputError(fmt::format("{}: not a symopt hall of fame (expected \"format\": \"{}\")", path.string(),
+                                 hall_of_fame_format));
+  }
+  return json;
+}
+
+}  // namespace symopt

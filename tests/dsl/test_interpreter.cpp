@@ -1,0 +1,131 @@
+// The interpreter against the naive semantics on random programs (float64, several shapes,
+// several steps so state handling is exercised), and the no-allocation steady state.
+#include "dsl/analyzer.h"
+#include "dsl/interpreter.h"
+#include "dsl/parser.h"
+#include "dsl/printer.h"
+#include "random_programs.h"
+#include "reference_semantics.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::atomic<long> allocations{0};
+}
+void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace symopt {
+namespace {
+
+testing::NaiveValue random_tensor(std::mt19937_64& rng, int rows, int cols) {
+  std::normal_distribution<double> normal;
+  testing::NaiveValue v{true, rows, cols, std::vector<double>(std::size_t(rows) * cols)};
+  for (double& x : v.data) x = normal(rng);
+  return v;
+}
+
+bool close(double expected, double actual) {
+  if (std::isnan(expected) || std::isnan(actual)) return std::isnan(expected) == std::isnan(actual);
+  if (std::isinf(expected)) return expected == actual;
+  return std::fabs(expected - actual) <= 1e-9 * std::max(1.0, std::fabs(expected));
+}
+
+// Runs `steps` steps through the interpreter and the naive semantics; true when they agree.
+::testing::AssertionResult agrees(const Program& program, int rows, int cols, int steps,
+                                  std::mt19937_64& rng) {
+  const AnalyzedProgram analyzed = analyze(program);
+  auto compiled = std::make_shared<const CompiledProgram>(compile_program(analyzed));
+  ProgramOptimizer<double> runner(compiled, rows, cols);
+  testing::NaiveValue w = random_tensor(rng, rows, cols);
+  std::vector<double> weights = w.data;
+  std::vector<testing::NaiveValue> states;
+  for (std::size_t s = 0; s < program.state_parameters().size(); ++s) {
+    states.push_back({true, rows, cols, std::vector<double>(std::size_t(rows) * cols, 0.0)});
+  }
+  for (int step = 1; step <= steps; ++step) {
+    const testing::NaiveValue g = random_tensor(rng, rows, cols);
+    const auto expected = testing::naive_run(program, w, g, 0.01, step, states);
+    for (std::size_t i = 0; i < w.data.size(); ++i) w.data[i] -= expected.update.at(i);
+    states = expected.states;
+    runner.step(weights, g.data, 0.01, step);
+    for (std::size_t i = 0; i < w.data.size(); ++i) {
+      if (!close(w.data[i], weights[i])) {
+        return ::testing::AssertionFailure() << "step " << step << " weight " << i << ": expected "
+                                             << w.data[i] << " got " << weights[i] << "\n"
+                                             << print_program(program);
+      }
+      if (std::isnan(weights[i])) return ::testing::AssertionSuccess();  // both diverged
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+TEST(Interpreter, AgreesWithNaiveSemanticsOnRandomPrograms) {
+  std::mt19937_64 rng(3);
+  int checked = 0;
+  for (int i = 0; i < 20000 && checked < 600; ++i) {
+    const Program p = testing::random_program(rng, 2 + i % 18);
+    try {
+      analyze(p);
+    } catch (const DslError&) {
+      continue;
+    }
+    // The naive semantics has no SVD; orthogonalize is checked in test_ops.
+    const int orthogonalize = *find_op("orthogonalize");
+    if (std::any_of(p.body.begin(), p.body.end(), [&](const Statement& s) { return s.op == orthogonalize; })) continue;
+    // Odd sizes cross tile boundaries; vectors and matrices both.
+    const int shapes[][2] = {{1, 7}, {3, 5}, {37, 41}, {1, 1200}};
+    const auto& shape = shapes[checked % 4];
+    ASSERT_TRUE(agrees(p, shape[0], shape[1], 3, rng));
+    ++checked;
+  }
+  EXPECT_GE(checked, 600);
+}
+
+TEST(Interpreter, HandlesStateSwapsAndOldStateAsUpdate) {
+  std::mt19937_64 rng(9);
+  for (const char* text : {
+           "def train(g, m, v):\n    u = m + v + g\n    m = v\n    v = g\n    return u, m, v\n",
+           "def train(g, m, v):\n    x = m\n    m = v * 0.5 + g\n    v = x\n    return x, m, v\n",
+           "def train(w, g, m):\n    u = m\n    m = interp(g, m, 0.5) + norm(m)\n    return u, m\n",
+           "def train(w, g, m):\n    m = w\n    u = g * norm(g)\n    return u, m\n",
+           "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    n = m / norm(m)\n    u = lr * (n + w * norm(w))\n    return u, m\n",
+           "def train(w, g, lr, m):\n    m = normalize(interp(g, m, 0.9)) + m\n    u = lr * matmul(matmul(m, transpose(w)), g)\n    return u, m\n",
+       }) {
+    const Program p = parse_program(text);
+    for (auto shape : {std::pair{3, 4}, std::pair{30, 200}}) {
+      EXPECT_TRUE(agrees(p, shape.first, shape.second, 4, rng)) << text;
+    }
+  }
+}
+
+TEST(Interpreter, SteadyStateAllocatesNothing) {
+  for (const char* text : {
+           "def train(w, g, lr, m, v):\n    m = interp(g, m, 0.9)\n    v = interp(square(g), v, 0.999)\n"
+           "    u = lr * (m / (sqrt(v) + 1e-8) + w * 0.01)\n    return u, m, v\n",
+           "def train(w, g, lr, m):\n    u = sign(interp(g, m, 0.9))\n    m = interp(g, m, 0.99)\n"
+           "    u = (u + w * 1.0) * lr\n    return u, m\n",
+           "def train(w, g, lr, t, m):\n    m = interp(g, m, 0.9)\n    u = lr * m / (norm(m) + 1e-8) / (1 - 0.9 ** t)\n    return u, m\n",
+       }) {
+    auto compiled = std::make_shared<const CompiledProgram>(compile_program(analyze(parse_program(text))));
+    ProgramOptimizer<float> runner(compiled, 64, 300);
+    std::vector<float> w(64 * 300, 0.5f), g(64 * 300, 0.25f);
+    runner.step(w, g, 0.01f, 1);
+    const long before = allocations.load();
+    for (int t = 2; t < 50; ++t) runner.step(w, g, 0.01f, t);
+    EXPECT_EQ(allocations.load() - before, 0) << text;
+  }
+}
+
+}  // namespace
+}  // namespace symopt

@@ -1,0 +1,243 @@
+// The mutation operator: each kind does what its description says, kinds are drawn by their
+// weights, constants stay finite, programs stay under the length cap and name only defined
+// variables.
+#include "search_test_support.h"
+
+#include "dsl/analyzer.h"
+#include "dsl/op_table.h"
+#include "dsl/parser.h"
+#include "dsl/printer.h"
+#include "search/mutation.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace symopt {
+namespace {
+
+MutationSettings only(MutationKind kind) {
+  MutationSettings settings;
+  settings.weights = {0, 0, 0, 0, 0, 0};
+  switch (kind) {
+    case MutationKind::insert_statement: settings.weights.insert_statement = 1; break;
+    case MutationKind::delete_statement: settings.weights.delete_statement = 1; break;
+    case MutationKind::change_op: settings.weights.change_op = 1; break;
+    case MutationKind::change_argument: settings.weights.change_argument = 1; break;
+    case MutationKind::replace_constant: settings.weights.replace_constant = 1; break;
+    case MutationKind::perturb_constant: settings.weights.perturb_constant = 1; break;
+  }
+  return settings;
+}
+
+std::vector<double> constants_of(const Program& p) {
+  std::vector<double> values;
+  for (const Statement& s : p.body) {
+    for (int i = 0; i < op_info(s.op).arity; ++i) {
+      if (s.arguments[i].is_constant()) values.push_back(s.arguments[i].constant);
+    }
+  }
+  return values;
+}
+
+int differing_statements(const Program& a, const Program& b) {
+  int count = 0;
+  for (std::size_t k = 0; k < a.body.size(); ++k) count += !(a.body[k] == b.body[k]);
+  return count;
+}
+
+TEST(Mutation, InsertAddsOneStatementThatReadsOnlyDefinedVariables) {
+  const Program adamw = testing::load_program("adamw_search_start.opt");
+  const Mutator mutator(only(MutationKind::insert_statement));
+  for (int seed = 0; seed < 300; ++seed) {
+    Rng rng(seed);
+    const auto m = mutator.mutate(adamw, rng);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->kind, MutationKind::insert_statement);
+    EXPECT_EQ(m->program.body.size(), adamw.body.size() + 1);
+    // The parser refuses undefined names: the inserted statement must parse back.
+    EXPECT_NO_THROW(parse_program(print_program(m->program))) << m->description;
+    EXPECT_NE(m->description.find("insert at line"), std::string::npos);
+  }
+}
+
+TEST(Mutation, DeleteRemovesOneStatement) {
+  const Program adamw = testing::load_program("adamw_search_start.opt");
+  const Mutator mutator(only(MutationKind::delete_statement));
+  Rng rng(3);
+  const auto m = mutator.mutate(adamw, rng);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->program.body.size(), adamw.body.size() - 1);
+}
+
+TEST(Mutation, ChangeOpAndChangeArgumentEditExactlyOneStatement) {
+  const Program adamw = testing::load_program("adamw_search_start.opt");
+  for (MutationKind kind : {MutationKind::change_op, MutationKind::change_argument}) {
+    const Mutator mutator(only(kind));
+    int changed = 0;
+    for (int seed = 0; seed < 200; ++seed) {
+      Rng rng(seed);
+      const auto m = mutator.mutate(adamw, rng);
+      ASSERT_TRUE(m);
+      ASSERT_EQ(m->program.body.size(), adamw.body.size());
+      const int differing = differing_statements(adamw, m->program);
+      EXPECT_LE(differing, 1) << m->description;
+      changed += differing;
+      EXPECT_NO_THROW(parse_program(print_program(m->program))) << m->description;
+    }
+    EXPECT_GT(changed, 150) << mutation_kind_name(kind);  // a few draws may pick the same value again
+  }
+}
+
+TEST(Mutation, PerturbMultipliesOneConstantByABoundedFactorOrMovesOneMinusIt) {
+  const Program adamw = testing::load_program("adamw_search_start.opt");
+  MutationSettings settings = only(MutationKind::perturb_constant);
+  settings.constant_significant_digits = 0;  // exact factors, checkable below
+  const Mutator mutator(settings);
+  const std::vector<double> before = constants_of(adamw);
+  int one_minus = 0;
+  for (int seed = 0; seed < 400; ++seed) {
+    Rng rng(seed);
+    const auto m = mutator.mutate(adamw, rng);
+    ASSERT_TRUE(m);
+    const std::vector<double> after = constants_of(m->program);
+    ASSERT_EQ(after.size(), before.size());
+    int changes = 0;
+    for (std::size_t i = 0; i < before.size(); ++i) {
+      if (after[i] == before[i]) continue;
+      ++changes;
+      ASSERT_TRUE(std::isfinite(after[i]));
+      const double ratio = after[i] / before[i];
+      const double ratio_one_minus = (1 - after[i]) / (1 - before[i]);
+      const bool multiplied = ratio >= 0.5 - 1e-12 && ratio <= 2 + 1e-12;
+      const bool moved_one_minus = ratio_one_minus >= 0.5 - 1e-9 && ratio_one_minus <= 2 + 1e-9;
+      EXPECT_TRUE(multiplied || moved_one_minus) << before[i] << " -> " << after[i];
+      one_minus += !multiplied && moved_one_minus;
+    }
+    EXPECT_EQ(changes, 1) << m->description;
+  }
+  EXPECT_GT(one_minus, 0);  // betas do move as 1 - c
+}
+
+TEST(Mutation, RoundedPerturbationsGiveShortConstants) {
+  const Program adamw = testing::load_program("adamw_search_start.opt");
+  const Mutator mutator(only(MutationKind::perturb_constant));  // 3 significant digits
+  for (int seed = 0; seed < 200; ++seed) {
+    Rng rng(seed);
+    const auto m = mutator.mutate(adamw, rng);
+    ASSERT_TRUE(m);
+    for (double c : constants_of(m->program)) {
+      // 3 significant digits of c or of 1 - c: at most 3 + leading zeros after the point.
+      const std::string text = format_constant(c);
+      EXPECT_LE(text.size(), 8u) << text;
+    }
+  }
+}
+
+TEST(Mutation, KindsAreDrawnInProportionToTheirWeights) {
+  const Program adamw = testing::load_program("adamw_search_start.opt");
+  MutationSettings settings;
+  settings.weights = {1, 2, 3, 1, 1, 2};
+  const Mutator mutator(settings);
+  std::map<MutationKind, int> counts;
+  const int draws = 20000;
+  for (int seed = 0; seed < draws; ++seed) {
+    Rng rng(seed);
+    ++counts[mutator.mutate(adamw, rng)->kind];
+  }
+  const std::map<MutationKind, double> expected = {
+      {MutationKind::insert_statement, 0.1}, {MutationKind::delete_statement, 0.2},
+      {MutationKind::change_op, 0.3},        {MutationKind::change_argument, 0.1},
+      {MutationKind::replace_constant, 0.1}, {MutationKind::perturb_constant, 0.2}};
+  for (const auto& [kind, share] : expected) {
+    // 5 standard deviations of a binomial share.
+    const double tolerance = 5 * std::sqrt(share * (1 - share) / draws);
+    EXPECT_NEAR(counts[kind] / double(draws), share, tolerance) << mutation_kind_name(kind);
+  }
+}
+
+TEST(Mutation, InapplicableKindsAreNeverDrawn) {
+  // No constants: only structural kinds apply. At the cap: no insertion.
+  const Program sgd = parse_program("def train(g, lr):\n    u = g * lr\n    return u\n");
+  MutationSettings settings;
+  settings.max_statements = 1;
+  const Mutator mutator(settings);
+  for (int seed = 0; seed < 500; ++seed) {
+    Rng rng(seed);
+    const auto m = mutator.mutate(sgd, rng);
+    ASSERT_TRUE(m);
+    EXPECT_TRUE(m->kind == MutationKind::change_op || m->kind == MutationKind::change_argument)
+        << mutation_kind_name(m->kind);
+  }
+}
+
+TEST(Mutation, LongChainsStayUnderTheCapAndFinite) {
+  MutationSettings settings;
+  settings.max_statements = 12;
+  settings.weights.insert_statement = 3;  // push against the cap
+  const Mutator mutator(settings);
+  Program program = testing::load_program("adamw_search_start.opt");
+  Rng rng(11);
+  int valid = 0;
+  for (int step = 0; step < 5000; ++step) {
+    auto m = mutator.mutate(program, rng);
+    ASSERT_TRUE(m);
+    ASSERT_LE(static_cast<int>(m->program.body.size()), std::max<int>(12, program.body.size()));
+    for (double c : constants_of(m->program)) ASSERT_TRUE(std::isfinite(c));
+    try {
+      analyze(parse_program(print_program(m->program)));
+      program = std::move(m->program);  // walk on through valid programs only
+      ++valid;
+    } catch (const DslError&) {
+    }
+  }
+  EXPECT_GT(valid, 500);
+}
+
+TEST(Mutation, OpSettingRestrictsInsertedOps) {
+  MutationSettings settings = only(MutationKind::insert_statement);
+  settings.ops = {"sign", "tanh"};
+  const Mutator mutator(settings);
+  const Program adamw = testing::load_program("adamw_search_start.opt");
+  const std::set<int> allowed = {*find_op("sign"), *find_op("tanh")};
+  for (int seed = 0; seed < 100; ++seed) {
+    Rng rng(seed);
+    const auto m = mutator.mutate(adamw, rng);
+    ASSERT_TRUE(m);
+    int inserted_allowed = 0;
+    for (const Statement& s : m->program.body) inserted_allowed += allowed.contains(s.op);
+    EXPECT_EQ(inserted_allowed, 1);
+  }
+}
+
+TEST(Mutation, OneOpChangeTurnsAdamWIntoSignMomentum) {
+  // The shortest path to the Lion family exists: update = m / (...) -> update = sign(m).
+  const Program adamw = testing::load_program("adamw_search_start.opt");
+  MutationSettings settings = only(MutationKind::change_op);
+  settings.ops = {"sign"};
+  const Mutator mutator(settings);
+  bool found = false;
+  for (int seed = 0; seed < 200 && !found; ++seed) {
+    Rng rng(seed);
+    const auto m = mutator.mutate(adamw, rng);
+    if (!m) continue;
+    try {
+      const AnalyzedProgram a = analyze(parse_program(print_program(m->program)));
+      found = a.state_count() == 1 && print_folded(a.canonical).find("sign(") != std::string::npos;
+    } catch (const DslError&) {
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(Mutation, RoundSignificant) {
+  EXPECT_EQ(round_significant(0.123456, 3), 0.123);
+  EXPECT_EQ(round_significant(98765, 2), 99000);
+  EXPECT_EQ(round_significant(-0.0015049, 2), -0.0015);
+  EXPECT_EQ(round_significant(1.23456, 0), 1.23456);
+}
+
+}  // namespace
+}  // namespace symopt
