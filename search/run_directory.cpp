@@ -30,6 +30,7 @@ namespace fs = std::filesystem;
 const char* const config_file = "config.json";
 const char* const checkpoint_file = "checkpoint.json";
 const char* const log_file = "log.jsonl";
+const char* const discoveries_file = "discoveries.jsonl";
 const char* const hall_of_fame_file = "hall_of_fame.json";
 const char* const best_file = "best.opt";
 const char* const plot_file = "fitness_over_time.svg";
@@ -69,7 +70,9 @@ RunDirectory::RunDirectory(fs::path directory, std::string run_id)
 
 RunDirectory RunDirectory::create(const fs::path& directory, const SearchConfig& config, const std::string& run_id) {
   std::error_code error;
-  if (fs::exists(directory / config_file, error) || fs::exists(directory / checkpoint_file, error)) {
+  // A config.json without a checkpoint is a start that was killed before its first
+  // checkpoint: it holds nothing to lose, and refusing it would leave it stuck for good.
+  if (fs::exists(directory / checkpoint_file, error)) {
     throw InputError(fmt::format("{}: already holds a search run; continue it with --resume {} or choose another --out",
                                  directory.string(), directory.string()));
   }
@@ -80,8 +83,10 @@ RunDirectory RunDirectory::create(const fs::path& directory, const SearchConfig&
   if (error) throw InputError(fmt::format("{}: cannot create the run directory: {}", directory.string(), error.message()));
   RunDirectory run(directory, run_id);
   run.write_config(config);
-  std::ofstream log(directory / log_file, std::ios::trunc);  // a fresh, empty log
-  if (!log) throw InputError(fmt::format("{}: cannot write", (directory / log_file).string()));
+  for (const char* file : {log_file, discoveries_file}) {  // fresh, empty logs
+    std::ofstream log(directory / file, std::ios::trunc);
+    if (!log) throw InputError(fmt::format("{}: cannot write", (directory / file).string()));
+  }
   return run;
 }
 
@@ -89,6 +94,11 @@ RunDirectory::Resumed RunDirectory::open(const fs::path& directory) {
   std::error_code error;
   if (!fs::is_directory(directory, error)) {
     throw InputError(fmt::format("{}: not a directory (expected a search run directory)", directory.string()));
+  }
+  if (fs::exists(directory / config_file, error) && !fs::exists(directory / checkpoint_file, error)) {
+    throw InputError(fmt::format("{}: holds no {}: the run was stopped before its first checkpoint, so there is "
+                                 "nothing to resume; start it again with --out {}",
+                                 directory.string(), checkpoint_file, directory.string()));
   }
   if (!fs::exists(directory / config_file, error) || !fs::exists(directory / checkpoint_file, error)) {
     throw InputError(fmt::format("{}: not a search run directory (expected {} and {} in it)", directory.string(),
@@ -114,9 +124,11 @@ RunDirectory::Resumed RunDirectory::open(const fs::path& directory) {
                                                checkpoint.state.hall_of_fame.pareto_front());
   }
   // Lines logged after the checkpoint describe work that is lost; drop them.
-  const fs::path log_path = directory / log_file;
-  const auto log_bytes = checkpoint.extra.value("log_bytes", std::uintmax_t{0});
-  if (fs::exists(log_path, error) && fs::file_size(log_path, error) > log_bytes) fs::resize_file(log_path, log_bytes, error);
+  for (const auto& [file, key] : {std::pair{log_file, "log_bytes"}, std::pair{discoveries_file, "discoveries_bytes"}}) {
+    const fs::path path = directory / file;
+    const auto bytes = checkpoint.extra.value(key, std::uintmax_t{0});
+    if (fs::exists(path, error) && fs::file_size(path, error) > bytes) fs::resize_file(path, bytes, error);
+  }
   return {RunDirectory(directory, run_id), std::move(config), std::move(checkpoint.state)};
 }
 
@@ -124,16 +136,33 @@ void RunDirectory::write_config(const SearchConfig& config) const {
   write_file_atomically(directory_ / config_file, config_file_json(config, run_id_).dump(2) + "\n");
 }
 
+namespace {
+
+void append_line(const fs::path& path, const nlohmann::json& line) {
+  std::ofstream log(path, std::ios::app);
+  log << line.dump() << '\n';
+  if (!log.flush()) throw InputError(fmt::format("{}: cannot append", path.string()));
+}
+
+std::uintmax_t size_or_zero(const fs::path& path) {
+  std::error_code error;
+  return fs::exists(path, error) ? fs::file_size(path, error) : 0;
+}
+
+}  // namespace
+
 void RunDirectory::append_progress(const ProgressReport& report) {
-  std::ofstream log(directory_ / log_file, std::ios::app);
-  log << progress_report_to_json(report).dump() << '\n';
-  if (!log.flush()) throw InputError(fmt::format("{}: cannot append", (directory_ / log_file).string()));
+  append_line(directory_ / log_file, progress_report_to_json(report));
+}
+
+void RunDirectory::append_discovery(const HallOfFameEntry& entry) {
+  append_line(directory_ / discoveries_file, hall_of_fame_entry_to_json(entry));
 }
 
 void RunDirectory::write_checkpoint(const SearchState& state) const {
-  std::error_code error;
-  const std::uintmax_t log_bytes = fs::exists(directory_ / log_file, error) ? fs::file_size(directory_ / log_file, error) : 0;
-  write_file_atomically(directory_ / checkpoint_file, checkpoint_text(state, {{"log_bytes", log_bytes}}));
+  write_file_atomically(directory_ / checkpoint_file,
+                        checkpoint_text(state, {{"log_bytes", size_or_zero(directory_ / log_file)},
+                                                {"discoveries_bytes", size_or_zero(directory_ / discoveries_file)}}));
   write_file_atomically(directory_ / hall_of_fame_file, hall_of_fame_file_json(state).dump(2) + "\n");
   const std::string best = best_program_text(state);
   if (!best.empty()) write_file_atomically(directory_ / best_file, best);

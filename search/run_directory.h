@@ -1,5 +1,6 @@
 // The run directory of DESIGN §7: config.json, checkpoint.json, log.jsonl,
-// hall_of_fame.json, best.opt and fitness_over_time.svg. Every file but the log is
+// hall_of_fame.json, best.opt and fitness_over_time.svg, plus discoveries.jsonl (every
+// program as it entered the hall of fame, which keeps those later ones displaced). Every file but the log is
 // replaced atomically; the checkpoint records the log's length so that a resumed run
 // drops the lines written after it.
 #pragma once
@@ -38,6 +39,7 @@ class RunDirectory {
   // Rewrites config.json (e.g. after a resume changed the budget or the thread count).
   void write_config(const SearchConfig& config) const;
   void append_progress(const ProgressReport& report);
+  void append_discovery(const HallOfFameEntry& entry);
   // checkpoint.json, hall_of_fame.json, best.opt and fitness_over_time.svg.
   void write_checkpoint(const SearchState& state) const;
   const std::filesystem::path& path() const { return directory_; }

@@ -116,7 +116,8 @@ int thread_count(const SearchConfig& config) {
 }
 
 // Adds an evaluated child to the population (dropping the oldest), lineage and hall of fame.
-void integrate(const SearchConfig& config, SearchState& state, Candidate&& child, const Fitness& fitness,
+void integrate(const SearchConfig& config, const SearchHooks& hooks, SearchState& state, Candidate&& child,
+               const Fitness& fitness,
                bool cached, double elapsed) {
   ++state.counters.evaluations;
   if (cached) ++state.counters.cached;
@@ -132,7 +133,9 @@ void integrate(const SearchConfig& config, SearchState& state, Candidate&& child
   record.ops = analyzed.op_count();
   record.evaluation = state.counters.evaluations;
   if (state.hall_of_fame.would_enter(record.hash, record.fitness, record.states, record.ops)) {
-    state.hall_of_fame.consider({record, fitness.tasks, print_program(analyzed.canonical), elapsed});
+    HallOfFameEntry entry{record, fitness.tasks, print_program(analyzed.canonical), elapsed};
+    if (hooks.on_hall_of_fame_entry) hooks.on_hall_of_fame_entry(entry);
+    state.hall_of_fame.consider(std::move(entry));
   }
   state.population.push_back({record.id, std::move(child.program), record.hash, record.fitness, record.states,
                               record.ops, record.generation});
@@ -285,7 +288,7 @@ StopReason run_deterministic(const SearchConfig& config, SearchState& state, con
     const std::vector<std::pair<Fitness, bool>> results = evaluate_batch(batch, hooks);
     const double now = clock.elapsed();
     for (std::size_t k = 0; k < batch.size(); ++k) {
-      integrate(config, state, std::move(batch[k]), results[k].first, results[k].second, now);
+      integrate(config, hooks, state, std::move(batch[k]), results[k].first, results[k].second, now);
       maybe_restart(config, state);
     }
     ticker.tick(state, false);
@@ -335,7 +338,7 @@ StopReason run_asynchronous(const SearchConfig& config, SearchState& state, cons
             const std::lock_guard lock(mutex);
             --in_flight;
             const bool cached = evaluated->second.cached;
-            integrate(config, state, std::move(evaluated->first), evaluated->second, cached, clock.elapsed());
+            integrate(config, hooks, state, std::move(evaluated->first), evaluated->second, cached, clock.elapsed());
             maybe_restart(config, state);
             ticker.tick(state, false);
           }));
@@ -403,7 +406,7 @@ SearchState start_search(const SearchConfig& config, const std::vector<WarmStart
     const long id = state.next_id;
     state.warm_starts.push_back({id, warm.source, *program});
     Candidate root{*program, analyzed, -1, 0, "warm start " + warm.source};
-    integrate(config, state, std::move(root), fitness, fitness.cached, clock.elapsed());
+    integrate(config, hooks, state, std::move(root), fitness, fitness.cached, clock.elapsed());
   }
   // The population: copies of the warm starts (integrate kept only the last P of them).
   const std::deque<Individual> roots(state.population.begin(), state.population.end());

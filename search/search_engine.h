@@ -45,6 +45,9 @@ struct SearchHooks {
   // Every checkpoint interval and once at the end. The state is consistent (no half-made
   // child); the report is the latest progress.
   std::function<void(const SearchState&, const ProgressReport&)> on_checkpoint;
+  // Every program as it enters the hall of fame (best or Pareto front), in the order of the
+  // run; lets a run keep the history of its discoveries, which later ones may displace.
+  std::function<void(const HallOfFameEntry&)> on_hall_of_fame_entry;
   const std::atomic<bool>* stop_requested = nullptr;  // e.g. set by SIGINT
 };
 
