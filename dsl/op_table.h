@@ -52,6 +52,10 @@ struct OpInfo {
   int precedence = 0;      // for infix printing: + - 1, * / 2, unary - 3, ** 4
   bool commutative = false;
   std::string_view doc;
+  // The op in PyTorch for `symopt export`: an expression over {0}, {1}, {2} (each a variable
+  // name holding a 2-D tensor, or a 0-d tensor for a scalar) that may call the exporter's
+  // helpers (_orthogonalize, ...); same results as the kernels up to rounding.
+  std::string_view python;
   OpKernels<float> f32;
   OpKernels<double> f64;
   // Reductions: the scalar from the accumulator after all tiles of `count` elements.

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -52,6 +53,16 @@ Edit replaced(const RewriteGraph& g, int n, auto&& make_replacement) {
 
 std::optional<Edit> replace_by(const RewriteGraph& g, int n, int existing) {
   return replaced(g, n, [&](RewriteGraph&) { return existing; });
+}
+
+// A computed constant with its last-digit noise removed (0.15 / 1.5 = 0.09999999999999999
+// -> 0.1): the shortest decimal within a few ulps, which the probes cannot tell apart.
+double tidy(double value) {
+  for (int digits = 1; digits <= 15; ++digits) {
+    const double shorter = std::stod(fmt::format("{:.{}g}", value, digits));
+    if (std::fabs(shorter - value) <= 4e-16 * std::fabs(value)) return shorter;
+  }
+  return value;
 }
 
 // ---- rules ----
@@ -216,8 +227,13 @@ std::optional<Edit> interp_merge(const RewriteGraph& g, int n, const Uses&) {
   return std::nullopt;
 }
 
+bool is_weights(const RewriteGraph& g, int n) {
+  return at(g, n).kind == Node::Kind::input && at(g, n).role == InputRole::weights;
+}
+
 // a x + b y -> (a + b) interp(., ., .) with the larger coefficient's term second (the
-// momentum-like place, as in interp(g, m, 0.9)); a x + b x -> (a + b) x.
+// momentum-like place, as in interp(g, m, 0.9)); a x + b x -> (a + b) x. A term in w is
+// left alone: decay reads as `+ lambda * w`, not as an interp towards w.
 std::optional<Edit> linear_combination(const RewriteGraph& g, int n, const Uses&) {
   const Node& node = at(g, n);
   const std::string_view name = op_info(node.op).name;
@@ -235,9 +251,10 @@ std::optional<Edit> linear_combination(const RewriteGraph& g, int n, const Uses&
   }
   if (total == 0 || !std::isfinite(total)) return std::nullopt;
   if (std::fabs(a) == std::fabs(b)) return std::nullopt;  // a common factor does better
+  if (is_weights(g, x) || is_weights(g, y)) return std::nullopt;
   const bool x_second = std::fabs(a) > std::fabs(b);
   const int first = x_second ? y : x, second = x_second ? x : y;
-  const double weight = (x_second ? a : b) / total;
+  const double weight = tidy((x_second ? a : b) / total);
   return replaced(g, n, [&](RewriteGraph& r) {
     const int mixed = r.add_op(op_id("interp"), first, second, r.add_constant(weight));
     return std::fabs(total - 1) < 1e-12 ? mixed : r.add_op(op_id("mul"), mixed, r.add_constant(total));
@@ -262,13 +279,51 @@ std::optional<Edit> common_factor(const RewriteGraph& g, int n, const Uses&) {
   });
 }
 
+// A sum of two scaled terms, a x + b y (a term without a constant factor has 1), as the
+// scale of its larger term times the rest: a x + b y = a (x + (b / a) y).
+struct FactoredSum {
+  int node = -1;
+  double scale = 1;
+  std::array<std::pair<double, int>, 2> terms{};  // (coefficient after factoring, term)
+};
+
+std::optional<FactoredSum> factor_sum(const RewriteGraph& g, int n) {
+  const bool add = g.is_op(n, "add");
+  if (!add && !g.is_op(n, "sub")) return std::nullopt;
+  FactoredSum sum{n};
+  for (int i = 0; i < 2; ++i) {
+    const int side = argument(g, n, i);
+    const auto split = g.is_op(side, "mul") ? constant_and_other(g, side) : std::nullopt;
+    sum.terms[i] = split ? std::pair{g.constant(split->first), split->second} : std::pair{1.0, side};
+  }
+  if (!add) sum.terms[1].first = -sum.terms[1].first;
+  const auto& [a, b] = std::pair{sum.terms[0].first, sum.terms[1].first};
+  sum.scale = std::fabs(a) >= std::fabs(b) ? a : b;
+  if (sum.scale == 1 || sum.scale == 0 || !std::isfinite(sum.scale)) return std::nullopt;
+  for (auto& term : sum.terms) term.first = tidy(term.first / sum.scale);
+  return sum;
+}
+
+int build_factored_sum(RewriteGraph& r, const FactoredSum& sum) {
+  auto scaled = [&](double coefficient, int term) {
+    return coefficient == 1 ? term : r.add_op(op_id("mul"), term, r.add_constant(coefficient));
+  };
+  const int first = scaled(sum.terms[0].first, sum.terms[0].second);
+  const double second = sum.terms[1].first;
+  return second < 0 ? r.add_op(op_id("sub"), first, scaled(-second, sum.terms[1].second))
+                    : r.add_op(op_id("add"), first, scaled(second, sum.terms[1].second));
+}
+
 // Flattens a chain of single-use mul / div / neg into one constant and the other factors,
-// e.g. ((u * 0.5) * lr) * 2 -> u * lr: the learning-rate scale collected in one place.
+// e.g. ((u * 0.5) * lr) * 2 -> u * lr: the learning-rate scale collected in one place. The
+// scale of a single-use sum among the factors joins it: lr * (1.5 s + 0.15 w) * 2 ->
+// (s + 0.1 w) * lr * 3, so the update reads as Lion's (direction + lambda w) * lr * scale.
 std::optional<Edit> product_chain(const RewriteGraph& g, int n, const Uses& uses) {
   const std::string_view root = op_info(at(g, n).op).name;
   if (root != "mul" && root != "div" && root != "neg") return std::nullopt;
   double constant = 1;
   std::vector<int> numerators, denominators;
+  std::vector<FactoredSum> factored;
   int constants_seen = 0;
   auto collect = [&](auto&& self, int node, bool inverted) -> void {
     const bool chain_link = node == n || uses[node] == 1;
@@ -285,6 +340,11 @@ std::optional<Edit> product_chain(const RewriteGraph& g, int n, const Uses& uses
       constant = -constant;
       ++constants_seen;
       self(self, argument(g, node, 0), inverted);
+    } else if (auto sum = chain_link && !inverted ? factor_sum(g, node) : std::nullopt) {
+      constant *= sum->scale;
+      ++constants_seen;
+      factored.push_back(*sum);
+      numerators.push_back(node);
     } else {
       (inverted ? denominators : numerators).push_back(node);
     }
@@ -293,7 +353,13 @@ std::optional<Edit> product_chain(const RewriteGraph& g, int n, const Uses& uses
   if (constants_seen < 2 || !std::isfinite(constant) || constant == 0 || numerators.empty()) {
     return std::nullopt;
   }
+  constant = tidy(constant);
   return replaced(g, n, [&](RewriteGraph& r) {
+    for (int& factor : numerators) {
+      for (const FactoredSum& sum : factored) {
+        if (sum.node == factor) factor = build_factored_sum(r, sum);
+      }
+    }
     int product = numerators[0];
     for (std::size_t i = 1; i < numerators.size(); ++i) product = r.add_op(op_id("mul"), product, numerators[i]);
     for (int d : denominators) product = r.add_op(op_id("div"), product, d);

@@ -13,9 +13,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// `arguments` is appended to the binary path as shell words (quote where needed).
-inline CommandResult run_symopt(const std::string& arguments) {
-  const std::string command = std::string(SYMOPT_BINARY) + " " + arguments + " 2>&1";
+// Runs a shell command line, stderr merged into stdout.
+inline CommandResult run_shell(const std::string& command_line) {
+  const std::string command = command_line + " 2>&1";
   CommandResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return result;
@@ -25,6 +25,11 @@ inline CommandResult run_symopt(const std::string& arguments) {
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// `arguments` is appended to the binary path as shell words (quote where needed).
+inline CommandResult run_symopt(const std::string& arguments) {
+  return run_shell(std::string(SYMOPT_BINARY) + " " + arguments);
 }
 
 }  // namespace symopt::testing

@@ -14,6 +14,9 @@ namespace {
 
 AnalyzedProgram program_of(const std::string& text) { return analyze(parse_program(text)); }
 
+// The test programs live as files: the project's programs/ and the oddities in tests/programs/.
+std::string program_file(const std::string& path) { return read_whole_file(SYMOPT_SOURCE_DIR "/" + path); }
+
 struct Expected {
   KFunction k;
   double beta1, beta2, lambda, lr_scale;
@@ -42,10 +45,8 @@ void expect_checks_held(const ValidationResult& result, std::size_t count) {
 }
 
 TEST(Validate, LionAsInTheDesign) {
-  const ValidationResult result = expect_member(
-      "def train(w, g, lr, m):\n    update = sign(interp(g, m, 0.9))\n    m = interp(g, m, 0.99)\n"
-      "    update = (update + w * 1.0) * lr\n    return update, m\n",
-      {KFunction::l1, 0.9, 0.99, 1.0, 1.0});
+  // programs/lion.opt is DESIGN §2's Lion, character for character.
+  const ValidationResult result = expect_member(program_file("programs/lion.opt"), {KFunction::l1, 0.9, 0.99, 1.0, 1.0});
   expect_checks_held(result, 2);
   const nlohmann::json json = to_json(result);
   EXPECT_EQ(json["k"], "l1");
@@ -54,53 +55,40 @@ TEST(Validate, LionAsInTheDesign) {
 }
 
 TEST(Validate, LionWrittenOddly) {
-  // Reordered, dead statements and state, a linear combination instead of interp, the
+  // Reordered, dead statements and state, sign(0.9 * m + 0.1 * g) instead of interp, the
   // rate scale and the decay spread over several constants: lr_scale 3, lambda 0.1.
-  expect_member(
-      "def train(w, g, lr, m, junk):\n"
-      "    m_old = m\n"
-      "    junk = junk + exp(g)\n"
-      "    m = 0.99 * m + 0.01 * g\n"
-      "    wasted = cosine(g, w) * 4\n"
-      "    direction = sign(0.9 * m_old + 0.1 * g)\n"
-      "    update = lr * (direction * 1.5 + w * 0.15) * 2\n"
-      "    return update, m, junk\n",
-      {KFunction::l1, 0.9, 0.99, 0.1, 3.0});
+  const ValidationResult result =
+      expect_member(program_file("tests/programs/lion_written_oddly.opt"), {KFunction::l1, 0.9, 0.99, 0.1, 3.0});
+  expect_checks_held(result, 2);
 }
 
 TEST(Validate, SignumHasEqualBetas) {
-  const ValidationResult result = expect_member(
-      "def train(g, lr, m):\n    m = interp(g, m, 0.95)\n    return sign(m) * lr, m\n",
-      {KFunction::l1, 0.95, 0.95, 0.0, 1.0});
+  const ValidationResult result = expect_member(program_file("programs/signum.opt"), {KFunction::l1, 0.95, 0.95, 0.0, 1.0});
   EXPECT_TRUE(result.checks.empty());  // no decay: no set to check
   EXPECT_FALSE(result.notes.empty());
 }
 
 TEST(Validate, NormalizedMomentumIsL2) {
-  const ValidationResult result = expect_member(
-      "def train(w, g, lr, m):\n    u = normalize(interp(g, m, 0.8))\n    m = interp(g, m, 0.98)\n"
-      "    return (u + 0.5 * w) * lr * 0.7, m\n",
-      {KFunction::l2, 0.8, 0.98, 0.5, 0.7});
+  const ValidationResult result =
+      expect_member(program_file("programs/normalized_momentum.opt"), {KFunction::l2, 0.8, 0.98, 0.5, 0.7});
   expect_checks_held(result, 2);
 }
 
 TEST(Validate, OrthogonalizedMomentumIsNuclear) {
-  const ValidationResult result = expect_member(
-      "def train(w, g, lr, m):\n    u = orthogonalize(interp(g, m, 0.9))\n    m = interp(g, m, 0.95)\n"
-      "    return (u + 0.2 * w) * lr, m\n",
-      {KFunction::nuclear, 0.9, 0.95, 0.2, 1.0});
+  const ValidationResult result =
+      expect_member(program_file("programs/orthogonalized_momentum.opt"), {KFunction::nuclear, 0.9, 0.95, 0.2, 1.0});
   expect_checks_held(result, 2);
 }
 
 TEST(Validate, HeavyBallMomentumIsSquaredL2) {
   // torch's SGD momentum (buf = 0.9 buf + g) is 10x an EMA: the sq_l2 member, lr_scale 10.
-  expect_member(read_whole_file(SYMOPT_SOURCE_DIR "/programs/sgd_momentum.opt"),
+  expect_member(program_file("programs/sgd_momentum.opt"),
                 {KFunction::sq_l2, 0.9, 0.9, 0.0, 10.0});
 }
 
 TEST(Validate, AdamWIsNotAMember) {
   const ValidationResult result =
-      validate_program(program_of(read_whole_file(SYMOPT_SOURCE_DIR "/programs/adamw.opt")));
+      validate_program(program_of(program_file("programs/adamw.opt")));
   EXPECT_FALSE(result.member);
   EXPECT_GT(result.best.fit_error, 1e-3);
   EXPECT_TRUE(result.checks.empty());

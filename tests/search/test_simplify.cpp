@@ -38,6 +38,18 @@ TEST(SimplifyAlgebra, CollectsLearningRateScaleConstants) {
                        "def train(g, lr):\n    return g * lr * -2\n");
 }
 
+TEST(SimplifyAlgebra, FactorsTheScaleOfADecaySumIntoTheRate) {
+  // Lion's update with its scale spread over the sum: (direction + lambda w) * lr * scale.
+  expect_simplifies_to("def train(w, g, lr):\n    return lr * (1.5 * sign(g) + w * 0.15) * 2\n",
+                       "def train(w, g, lr):\n    return (sign(g) + w * 0.1) * lr * 3\n");
+}
+
+TEST(SimplifyAlgebra, LeavesDecayOutOfInterp) {
+  // 0.9 s + 0.1 w is an interp towards w, but reads better as the decay it is.
+  const AnalyzedProgram before = program_of("def train(w, g, lr):\n    return (0.9 * sign(g) + 0.1 * w) * lr\n");
+  EXPECT_EQ(simplify_algebra(before).program.structural_hash, before.structural_hash);
+}
+
 TEST(SimplifyAlgebra, FoldsConstantsAndIdentities) {
   expect_simplifies_to("def train(g, lr):\n    a = 3 - 2\n    b = g * a + 0\n    return (b / 1) * lr\n",
                        "def train(g, lr):\n    return g * lr\n");
