@@ -179,6 +179,8 @@ std::shared_ptr<const ProxyTask> make_char_mlp_lm_task(Rung rung, const CharMlpL
   description.summary = fmt::format(
       "char MLP LM: {} previous chars x {}-dim embedding, tanh hidden {}, softmax over {} bytes, batch {}",
       config.context, config.embedding_width, config.hidden_width, vocabulary, config.batch_size);
+  description.metric = fmt::format("cross-entropy per character (nats) at {} positions of the held-out last 10% of the text",
+                                   config.validation_positions);
   // Both layers: forward, weight gradient and input gradient.
   const double inputs = static_cast<double>(config.context) * config.embedding_width;
   description.flops_per_step =

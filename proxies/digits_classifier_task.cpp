@@ -167,6 +167,9 @@ std::shared_ptr<const ProxyTask> make_digits_classifier_task(std::string name, R
                         config.batch_size)
           : fmt::format("softmax regression {}-{} on UCI digits, batch {}", widths[0], widths[1],
                         config.batch_size);
+  description.has_accuracy = true;
+  description.metric = fmt::format("cross-entropy (nats) and accuracy on the {} held-out digits",
+                                   DigitsData::validation_rows);
   // Per layer: forward and weight gradient, plus the input gradient above the first layer.
   double flops = 0;
   for (std::size_t l = 0; l + 1 < widths.size(); ++l) {

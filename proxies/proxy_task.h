@@ -38,6 +38,8 @@ struct TaskDescription {
   int batch_size = 0;     // 0 where the task has no minibatches
   double learning_rate = 0;  // the fixed rate every program is given (it scales it itself)
   std::string summary;    // one line: model, data, sizes
+  std::string metric;     // what validate() measures, e.g. "cross-entropy (nats) and accuracy ..."
+  bool has_accuracy = false;  // validate() reports an accuracy
   double flops_per_step = 0;  // forward + backward estimate, for efficiency figures
 };
 

@@ -159,6 +159,7 @@ std::shared_ptr<const ProxyTask> make_quadratic_task(Rung rung, const QuadraticC
   description.summary = fmt::format(
       "noisy quadratic in a {}x{} matrix, Hessian L(x)R with condition number {:g}, noise scale {:g}",
       config.rows, config.cols, config.condition_number, config.noise_scale);
+  description.metric = "noise-free objective f(W) (0 at the minimizer)";
   // Four matrix products (gradient and noise), each side: 2 r c (r + c) flops per pair.
   const double r = config.rows, c = config.cols;
   description.flops_per_step = 4.0 * r * c * (r + c);
