@@ -7,6 +7,7 @@
 #include "dsl/parser.h"
 #include "dsl/printer.h"
 #include "evaluator/evaluator.h"
+#include "search/funnel.h"
 #include "search/progress.h"
 #include "search/run_directory.h"
 #include "search/search_config.h"
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
+#include <tbb/global_control.h>
 
 #include <atomic>
 #include <csignal>
@@ -54,6 +56,7 @@ struct Options {
   std::string preset, config_file, budget, strategy, out, resume;
   std::uint64_t seed = 0;
   int threads = 0;
+  int funnel = 0;  // --funnel K: funnel selection of the top K after the search
   long evaluations = 0;
   double target = 0;
   bool json = false, quiet = false;
@@ -180,6 +183,23 @@ void print_summary(const SearchState& state, StopReason reason, const std::files
   fmt::print("\nrun directory: {}   (symopt show {})\n", directory.string(), directory.string());
 }
 
+// `--funnel K`: the finished run's top K up the size ladder (search/funnel.h, `symopt funnel`).
+void run_funnel_after_search(const std::filesystem::path& directory, const Options& o, const SearchConfig& config,
+                             StopReason reason) {
+  if (reason == StopReason::interrupted) {
+    fmt::print(stderr, "search interrupted: funnel skipped (symopt funnel {} --top {})\n", directory.string(), o.funnel);
+    return;
+  }
+  FunnelSettings settings;
+  settings.top = o.funnel;
+  std::optional<tbb::global_control> thread_limit;
+  if (config.threads > 0) thread_limit.emplace(tbb::global_control::max_allowed_parallelism, config.threads);
+  FunnelNote note;
+  if (!o.quiet) note = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+  const FunnelResult result = funnel_run_directory(directory, settings, note);
+  if (!o.json) fmt::print("\n{}", funnel_markdown(result));  // with --json: funnel.json in the run directory
+}
+
 void run_search_command(const Options& o) {
   PreparedRun prepared = o.resume.empty() ? prepare_new_run(o) : prepare_resumed_run(o);
   const SearchConfig& config = prepared.config;
@@ -234,6 +254,7 @@ void run_search_command(const Options& o) {
   const StopReason reason = run_search(config, state, hooks);
   if (live) fmt::print(stderr, "\n");
   print_summary(state, reason, run->path(), o.json);
+  if (o.funnel > 0) run_funnel_after_search(run->path(), o, config, reason);
 }
 
 }  // namespace
@@ -251,6 +272,8 @@ void add_search_command(CLI::App& app, int& exit_code) {
   command->add_option("--strategy", o->strategy, "evolution (default) or random (the ablation)");
   command->add_option("--out", o->out, "run directory (default results/runs/NAME-seedS-TIME)");
   command->add_option("--resume", o->resume, "continue the run in this directory from its checkpoint");
+  command->add_option("--funnel", o->funnel, "then re-evaluate the top K programs on the next two rungs (symopt funnel)")
+      ->check(CLI::NonNegativeNumber);
   command->add_flag("--json", o->json, "machine-readable summary on stdout");
   command->add_flag("--quiet", o->quiet, "no progress output on stderr");
   command->callback([o, &exit_code] {
