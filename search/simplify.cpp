@@ -87,7 +87,15 @@ SimplifyReport simplify_program(const Program& program, const SimplifyOptions& o
 
   add_algebra_pass(report, "algebra", fitness);
 
-  if (fitness) {
+  if (fitness && *report.fitness_after <= -1) {
+    // The worst fitness (diverged on every task): every edit would be "within tolerance" of
+    // it, so ablation could only turn the program into noise.
+    SimplifyPass pass = pass_between("ablation", report.result, report.result);
+    pass.fitness_before = pass.fitness_after = report.fitness_after;
+    pass.changes.push_back("skipped: the program has the worst fitness (it diverges on every task), "
+                           "so fitness cannot tell which parts matter");
+    report.passes.push_back(std::move(pass));
+  } else if (fitness) {
     AblationResult ablation = ablate(report.result, *fitness, options.ablation);
     SimplifyPass pass = pass_between("ablation", report.result, ablation.program);
     pass.fitness_before = ablation.fitness_before;

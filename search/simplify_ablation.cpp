@@ -1,5 +1,6 @@
 // Greedy ablation: candidates are generated from the current program, tried in order (drop a
-// state, bypass an op, round a constant), and the first acceptable one is kept; repeat.
+// state, bypass an op, replace a value by 0 or 1, round a constant), and the first acceptable
+// one is kept; repeat.
 #include "search/simplify_ablation.h"
 
 #include "dsl/op_table.h"
@@ -50,6 +51,17 @@ std::vector<Candidate> candidates_of(const AnalyzedProgram& program) {
       Candidate c{graph, fmt::format("drop op: {} -> {}", describe_expression(graph, n),
                                      describe_expression(graph, argument))};
       c.graph.redirect(n, argument);
+      candidates.push_back(std::move(c));
+    }
+  }
+  // A computed value replaced by the simplest constants (an additive or multiplicative
+  // term that does not matter, e.g. a bias correction's denominator -> 1).
+  for (int n = static_cast<int>(graph.nodes.size()) - 1; n >= 0; --n) {
+    if (graph.nodes[n].kind != Node::Kind::op) continue;
+    for (double simpler : {0.0, 1.0}) {
+      Candidate c{graph, fmt::format("replace by a constant: {} -> {}", describe_expression(graph, n),
+                                     format_constant(simpler))};
+      c.graph.redirect(n, c.graph.add_constant(simpler));
       candidates.push_back(std::move(c));
     }
   }

@@ -1,6 +1,7 @@
 // Ablation: simplifications that change behaviour but not (much) fitness. Each candidate
-// edit (drop an op, drop a state, round a constant) is kept when the program's fitness on
-// the given tasks stays within a tolerance of the *original* fitness, so edits cannot drift.
+// edit (drop an op, drop a state, replace a value by 0 or 1, round a constant) is kept when
+// the program's fitness on the given tasks stays within a tolerance of the *original*
+// fitness, so edits cannot drift.
 #pragma once
 
 #include "dsl/analyzer.h"

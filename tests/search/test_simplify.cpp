@@ -193,5 +193,36 @@ TEST(SimplifyAblation, KeepsWhatFitnessNeeds) {
   EXPECT_GT(result.evaluations, 3);  // it did try
 }
 
+TEST(SimplifyAblation, ReplacesAValueThatDoesNotMatterByAConstant) {
+  // A drift of the momentum coefficient that fitness cannot see; no op can be bypassed to
+  // remove it (that would leave t or 1e-12 t as the coefficient), but the drift can be 0.
+  const AnalyzedProgram target = program_of(
+      "def train(g, lr, m):\n    m = interp(g, m, 0.9)\n    return m * lr, m\n");
+  const FitnessFunction near_target = [&target](const AnalyzedProgram& p) {
+    return -std::min(1.0, behaviour_difference(p, target));
+  };
+  SimplifyOptions options;
+  options.ablation.tolerance = 0.01;
+  const SimplifyReport report = simplify_program(
+      parse_program("def train(g, lr, t, m):\n    m = interp(g, m, 0.9 + 1e-12 * t)\n    return m * lr, m\n"),
+      options, &near_target);
+  EXPECT_EQ(report.result.structural_hash, target.structural_hash) << format_report(report);
+  EXPECT_NE(format_report(report).find("replace by a constant"), std::string::npos) << format_report(report);
+}
+
+TEST(SimplifyAblation, SkippedWhenTheProgramHasTheWorstFitness) {
+  // A program that diverges everywhere scores -1 whatever is dropped: no edit may be accepted.
+  const Program program = parse_program("def train(g, lr, m):\n    m = interp(g, m, 0.9)\n    return exp(m) * lr, m\n");
+  const FitnessFunction diverges = [](const AnalyzedProgram&) { return -1.0; };
+  const SimplifyReport report = simplify_program(program, {}, &diverges);
+  EXPECT_EQ(report.result.structural_hash, analyze(program).structural_hash);
+  EXPECT_TRUE(report.equivalent);
+  bool skipped = false;
+  for (const SimplifyPass& pass : report.passes) {
+    if (pass.name == "ablation") skipped = !pass.changes.empty() && pass.changes[0].starts_with("skipped");
+  }
+  EXPECT_TRUE(skipped) << format_report(report);
+}
+
 }  // namespace
 }  // namespace symopt
