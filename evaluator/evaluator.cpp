@@ -196,24 +196,32 @@ std::vector<Fitness> Evaluator::evaluate_all(const std::vector<AnalyzedProgram>&
         std::make_shared<const CompiledProgram>(compile_program(programs[p.first_index]))));
   }
   const std::vector<int> task_order = tasks_by_cost(s.tasks, s.config.steps);
-  const std::size_t runs = fresh.size() * task_count * seed_count;
-  auto slot = [&](std::size_t program, int task, int seed) { return (program * task_count + task) * seed_count + seed; };
+  const std::vector<double>& multipliers = s.config.rate_multipliers;
+  const int rate_count = static_cast<int>(multipliers.size());
+  const std::size_t runs = fresh.size() * task_count * rate_count * seed_count;
+  // One (program, task, rate) "arm" holds the runs of every seed.
+  auto arm = [&](std::size_t program, int task, int rate) { return (program * task_count + task) * rate_count + rate; };
+  auto slot = [&](std::size_t program, int task, int rate, int seed) {
+    return arm(program, task, rate) * seed_count + seed;
+  };
   std::vector<TrainingResult> trained(runs);
-  std::vector<std::atomic<bool>> diverged(fresh.size() * task_count);
+  std::vector<std::atomic<bool>> diverged(fresh.size() * task_count * rate_count);
   tbb::parallel_for(std::size_t{0}, runs, [&](std::size_t job) {
-    // job enumerates tasks (costliest first), then programs, then seeds.
+    // job enumerates tasks (costliest first), then programs, then rates, then seeds.
     const int seed = static_cast<int>(job % seed_count);
-    const std::size_t program = (job / seed_count) % fresh.size();
-    const int task = task_order[job / (seed_count * fresh.size())];
-    std::atomic<bool>& task_diverged = diverged[program * task_count + task];
-    if (task_diverged.load(std::memory_order_relaxed)) return;
+    const int rate = static_cast<int>((job / seed_count) % rate_count);
+    const std::size_t program = (job / (seed_count * rate_count)) % fresh.size();
+    const int task = task_order[job / (seed_count * rate_count * fresh.size())];
+    std::atomic<bool>& arm_diverged = diverged[arm(program, task, rate)];
+    if (arm_diverged.load(std::memory_order_relaxed)) return;
     TrainingOptions options;
+    options.learning_rate = s.tasks[task]->description().learning_rate * multipliers[rate];
     options.steps = s.config.steps;
     options.schedule = s.config.schedule;
     options.seed = s.seeds[seed];
-    TrainingResult& result = trained[slot(program, task, seed)];
+    TrainingResult& result = trained[slot(program, task, rate, seed)];
     result = train(*s.tasks[task], factories[program], options);
-    if (result.diverged) task_diverged.store(true, std::memory_order_relaxed);
+    if (result.diverged) arm_diverged.store(true, std::memory_order_relaxed);
   });
 
   // 3. Scores, in a fixed order.
@@ -225,25 +233,30 @@ std::vector<Fitness> Evaluator::evaluate_all(const std::vector<AnalyzedProgram>&
     fitness.value = 0;
     for (int t = 0; t < task_count; ++t) {
       TaskScore score = unscored(t);
-      score.diverged = diverged[p * task_count + t].load();
-      if (score.diverged) {
-        score.loss = std::numeric_limits<double>::infinity();
-      } else {
+      score.diverged = true;
+      score.loss = std::numeric_limits<double>::infinity();
+      for (int r = 0; r < rate_count; ++r) {  // the best rate; ties keep the first
+        if (diverged[arm(p, t, r)].load()) continue;
         double loss_sum = 0, accuracy_sum = 0;
         bool has_accuracy = true;
         for (int k = 0; k < seed_count; ++k) {
-          const TrainingResult& run = trained[slot(p, t, k)];
+          const TrainingResult& run = trained[slot(p, t, r, k)];
           loss_sum += run.validation_loss;
           has_accuracy = has_accuracy && run.validation_accuracy.has_value();
           if (run.validation_accuracy) accuracy_sum += *run.validation_accuracy;
         }
-        score.loss = loss_sum / seed_count;
+        const double loss = loss_sum / seed_count;
+        if (!(loss < score.loss)) continue;
+        score.diverged = false;
+        score.loss = loss;
+        score.rate_multiplier = multipliers[r];
         double squares = 0;
         for (int k = 0; k < seed_count; ++k) {
-          const double d = trained[slot(p, t, k)].validation_loss - score.loss;
+          const double d = trained[slot(p, t, r, k)].validation_loss - loss;
           squares += d * d;
         }
         score.loss_std = seed_count > 1 ? std::sqrt(squares / (seed_count - 1)) : 0.0;
+        score.accuracy.reset();
         if (has_accuracy) score.accuracy = accuracy_sum / seed_count;
       }
       score.score = task_score(score.loss, score.adamw_loss, score.diverged, s.config.score_scale);

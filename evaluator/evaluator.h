@@ -30,6 +30,12 @@ struct SuiteConfig {
   int steps = 0;                       // 0: each rung's budget (fewer for quick runs and tests)
   Schedule schedule = Schedule::constant;
   double score_scale = default_score_scale;  // see task_score()
+  // The program trains at each of these multiples of a task's rate and is scored by the best
+  // (lowest mean validation loss over the seeds), as every optimizer is compared at its own
+  // tuned rate. {1}: the task's fixed rate only, as DESIGN §4 has it; more multipliers spare
+  // the search the extra mutations that rescale a good direction (sign-based updates want
+  // ~3-10x smaller rates than AdamW). Costs one training run per multiplier.
+  std::vector<double> rate_multipliers = {1.0};
   AdamwHyper adamw = baseline_adamw_hyper();  // the baseline (its rate is swept)
   SweepSettings adamw_sweep;           // the baseline's rate grid around each task's rate
 };
@@ -41,6 +47,7 @@ struct TaskScore {
   std::optional<double> accuracy;  // mean over seeds, where the task has one
   double adamw_loss = 0;      // AdamW at its tuned rate, same seeds
   double adamw_learning_rate = 0;
+  double rate_multiplier = 1;  // of the task's rate, the best of SuiteConfig::rate_multipliers
   double score = 0;           // bounded in [-1, 1]: 0 = AdamW, better is positive, -1 worst
   bool diverged = false;
 };

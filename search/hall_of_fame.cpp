@@ -73,6 +73,7 @@ nlohmann::json task_score_to_json(const TaskScore& s) {
           {"accuracy", s.accuracy ? finite_or_null(*s.accuracy) : nlohmann::json()},
           {"adamw_loss", finite_or_null(s.adamw_loss)},
           {"adamw_learning_rate", s.adamw_learning_rate},
+          {"rate_multiplier", s.rate_multiplier},
           {"score", s.score},
           {"diverged", s.diverged}};
 }
@@ -85,6 +86,7 @@ TaskScore task_score_from_json(const nlohmann::json& json) {
   if (!json.at("accuracy").is_null()) s.accuracy = json.at("accuracy").get<double>();
   s.adamw_loss = number_or_infinity(json.at("adamw_loss"));
   s.adamw_learning_rate = json.at("adamw_learning_rate").get<double>();
+  s.rate_multiplier = json.value("rate_multiplier", 1.0);  // absent in runs before multipliers
   s.score = json.at("score").get<double>();
   s.diverged = json.at("diverged").get<bool>();
   return s;

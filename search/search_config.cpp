@@ -92,8 +92,12 @@ class KeyReader {
     const json* value = find(key);
     if (!value) return;
     if (!value->is_number_integer()) fail(key, "expected an integer", *value);
-    if (value->is_number_unsigned() ? value->get<unsigned long long>() > static_cast<unsigned long long>(high)
-                                    : (value->get<long long>() < low || value->get<long long>() > high)) {
+    // nlohmann stores non-negative literals as unsigned: both bounds apply to them too.
+    const bool in_range = value->is_number_unsigned()
+                              ? value->get<unsigned long long>() <= static_cast<unsigned long long>(high) &&
+                                    (low <= 0 || value->get<unsigned long long>() >= static_cast<unsigned long long>(low))
+                              : value->get<long long>() >= low && value->get<long long>() <= high;
+    if (!in_range) {
       fail(key, fmt::format("expected an integer in [{}, {}]", low, high), *value);
     }
     out = value->is_number_unsigned() ? static_cast<Integer>(value->get<unsigned long long>())
@@ -270,6 +274,14 @@ void read_suite(KeyReader& r, SuiteConfig& s) {
   r.integer("steps", s.steps, 0, 100000000);
   r.choice("schedule", s.schedule, schedule_names);
   r.number("score_scale", s.score_scale, 0, 1e6, true);
+  r.numbers("rate_multipliers", s.rate_multipliers);
+  if (s.rate_multipliers.empty()) r.fail("rate_multipliers", "expected a non-empty array of numbers", json::array());
+  for (std::size_t i = 0; i < s.rate_multipliers.size(); ++i) {
+    if (!(s.rate_multipliers[i] > 0) || !std::isfinite(s.rate_multipliers[i])) {
+      r.fail_at(fmt::format("{}[{}]", r.key_path("rate_multipliers"), i), "expected a positive number",
+                json(s.rate_multipliers[i]));
+    }
+  }
   std::string path = s.data_dir.string();
   r.string("data_dir", path);
   s.data_dir = path;
@@ -308,7 +320,8 @@ void read_budget(KeyReader& r, SearchBudget& b) {
     if (evaluations->is_null()) {
       b.evaluations = 0;
     } else if (!evaluations->is_number_integer() ||
-               (!evaluations->is_number_unsigned() && evaluations->get<long long>() <= 0)) {
+               (evaluations->is_number_unsigned() ? evaluations->get<unsigned long long>() == 0
+                                                  : evaluations->get<long long>() <= 0)) {
       r.fail("evaluations", "expected a positive integer or null", *evaluations);
     } else {
       b.evaluations = evaluations->get<long>();
@@ -347,6 +360,16 @@ void read_config(const json& document, const std::string& source, SearchConfig& 
   r.number("checkpoint_seconds", c.checkpoint_seconds, 0, 1e6, true);
   r.number("progress_seconds", c.progress_seconds, 0, 1e6, true);
   r.object("budget", [&](KeyReader& b) { read_budget(b, c.budget); });
+  r.object("islands", [&](KeyReader& i) {
+    i.number("migration_seconds", c.islands.migration_seconds, 0, 1e6, true);
+    i.integer("migrants", c.islands.migrants, 0, 100000);
+    std::string topology = c.islands.ring ? "ring" : "all";
+    i.string("topology", topology);
+    if (topology != "ring" && topology != "all") i.fail("topology", "expected \"all\" or \"ring\"", json(topology));
+    c.islands.ring = topology == "ring";
+    i.number("heartbeat_seconds", c.islands.heartbeat_seconds, 0, 1e6, true);
+    i.number("rank_timeout_seconds", c.islands.rank_timeout_seconds, 0, 1e6, true);
+  });
   if (c.tournament_size > c.population_size) {
     r.fail("tournament_size", fmt::format("expected at most population_size ({})", c.population_size),
            json(c.tournament_size));
@@ -438,6 +461,7 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
         {"steps", s.steps},
         {"schedule", name_of(s.schedule, schedule_names)},
         {"score_scale", s.score_scale},
+        {"rate_multipliers", s.rate_multipliers},
         {"data_dir", s.data_dir.string()},
         {"baseline_cache", s.baseline_cache.string()},
         {"adamw",
@@ -450,6 +474,12 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
       {"checkpoint_seconds", c.checkpoint_seconds},
       {"progress_seconds", c.progress_seconds},
       {"budget", budget},
+      {"islands",
+       {{"migration_seconds", c.islands.migration_seconds},
+        {"migrants", c.islands.migrants},
+        {"topology", c.islands.ring ? "ring" : "all"},
+        {"heartbeat_seconds", c.islands.heartbeat_seconds},
+        {"rank_timeout_seconds", c.islands.rank_timeout_seconds}}},
   };
 }
 

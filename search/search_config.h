@@ -47,6 +47,15 @@ struct SearchBudget {
   std::optional<double> target_fitness;
 };
 
+// The island model (symopt search under mpirun with more than one rank; distributed/).
+struct IslandSettings {
+  double migration_seconds = 180;  // between migrations of each island's best programs
+  int migrants = 4;                // best distinct programs of the population sent per migration
+  bool ring = false;               // send migrants to the next rank only; false: to every rank
+  double heartbeat_seconds = 1;    // status messages that tell the ranks who is alive
+  double rank_timeout_seconds = 60;  // a rank not heard from for this long is given up as dead
+};
+
 struct SearchConfig {
   std::string description;
   std::uint64_t seed = 0;
@@ -66,6 +75,7 @@ struct SearchConfig {
   double checkpoint_seconds = 5;
   double progress_seconds = 1;
   SearchBudget budget;
+  IslandSettings islands;
 };
 
 // Defaults plus, when given, the keys of `json` (which may name a "preset" to start from).

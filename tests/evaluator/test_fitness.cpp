@@ -225,5 +225,30 @@ TEST_F(BaselineCacheTest, KeyNamesTaskRungStepsSeedsAndVersion) {
   EXPECT_EQ(read_baseline(baseline_file(directory, key), key).status, BaselineFileStatus::missing);
 }
 
+TEST(Fitness, RateMultipliersScoreEachTaskAtTheProgramsBestRate) {
+  // AdamW written with 10x its rate: poor at the task's rate, AdamW-like at 0.1 of it.
+  const AnalyzedProgram program = analyzed(adamw_program(10));
+  SuiteConfig config = fake_suite(2);
+  Evaluator at_task_rate(config, fake_tasks());
+  config.rate_multipliers = {0.1};
+  Evaluator at_tenth(config, fake_tasks());
+  config.rate_multipliers = {1, 0.1};
+  Evaluator at_best(config, fake_tasks());
+  const Fitness one = at_task_rate.evaluate(program), tenth = at_tenth.evaluate(program), best = at_best.evaluate(program);
+  for (std::size_t t = 0; t < best.tasks.size(); ++t) {
+    const TaskScore& chosen = best.tasks[t];
+    const TaskScore& same = chosen.rate_multiplier == 1 ? one.tasks[t] : tenth.tasks[t];
+    EXPECT_EQ(chosen.loss, same.loss) << chosen.task;  // the best arm, trained exactly as alone
+    EXPECT_EQ(chosen.loss, std::min(one.tasks[t].loss, tenth.tasks[t].loss)) << chosen.task;
+    EXPECT_EQ(one.tasks[t].rate_multiplier, 1.0);
+  }
+  EXPECT_GE(best.value, std::max(one.value, tenth.value));
+  // A tenth of the rate undoes the program's own 10x: it then trains as AdamW written plainly
+  // (up to the rounding of lr * 10 * 0.1).
+  const Fitness plain = at_task_rate.evaluate(analyzed(adamw_program(1)));
+  EXPECT_NEAR(tenth.value, plain.value, 1e-3);
+  EXPECT_GT(std::abs(one.value - plain.value), 1e-2);  // and the 10x is not harmless at x1
+}
+
 }  // namespace
 }  // namespace symopt
