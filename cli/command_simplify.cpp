@@ -8,6 +8,7 @@
 #include "common/input_error.h"
 #include "dsl/printer.h"
 #include "evaluator/evaluator.h"
+#include "evaluator/fingerprint.h"
 #include "search/simplify.h"
 #include "search/simplify_probe.h"
 
@@ -81,15 +82,27 @@ std::string fitness_change(const std::optional<double>& before, const std::optio
   return fmt::format(", fitness {:.4f} -> {:.4f} ({:+.4f})", *before, *after, *after - *before);
 }
 
+// The evaluator's behavioural fingerprints (the fitness cache's key) of input and result.
+struct Fingerprints {
+  std::uint64_t before = 0, after = 0;
+  bool same() const { return before == after; }
+};
+
+std::string fingerprint_text(const Fingerprints& fingerprints) {
+  return fingerprints.same() ? fmt::format("same behavioural fingerprint {:016x}", fingerprints.before)
+                             : fmt::format("behavioural fingerprint {:016x} -> {:016x}", fingerprints.before,
+                                           fingerprints.after);
+}
+
 // One line saying what the result is relative to the input.
-std::string verdict(const SimplifyReport& report) {
+std::string verdict(const SimplifyReport& report, const Fingerprints& fingerprints) {
   if (report.equivalent) {
-    return fmt::format("functionally equivalent to the input: same behaviour on the probe gradients "
-                       "(largest relative difference {:.2g})",
-                       report.behaviour_difference);
+    return fmt::format("functionally equivalent to the input: {}; largest relative difference of the "
+                       "updates on the probe gradients {:.2g}",
+                       fingerprint_text(fingerprints), report.behaviour_difference);
   }
-  std::string text = fmt::format("behaviour changed by ablation (relative difference {:.2g} on the probes)",
-                                 report.behaviour_difference);
+  std::string text = fmt::format("behaviour changed by ablation ({}; relative difference {:.2g} on the probes)",
+                                 fingerprint_text(fingerprints), report.behaviour_difference);
   if (report.fitness_before && report.fitness_after) {
     text += fmt::format("; fitness moved by {:+.4f} ({:.4f} -> {:.4f})", *report.fitness_after - *report.fitness_before,
                         *report.fitness_before, *report.fitness_after);
@@ -97,7 +110,7 @@ std::string verdict(const SimplifyReport& report) {
   return text;
 }
 
-void print_report(const SimplifyReport& report, const std::string& suite_text) {
+void print_report(const SimplifyReport& report, const Fingerprints& fingerprints, const std::string& suite_text) {
   fmt::print("{}\n", suite_text);
   for (const SimplifyPass& pass : report.passes) {
     fmt::print("== {}: {} -> {} ops{}, behaviour difference {:.2g}\n", pass.name, pass.ops_before, pass.ops_after,
@@ -112,11 +125,12 @@ void print_report(const SimplifyReport& report, const std::string& suite_text) {
   fmt::print("== result: {} -> {} ops{}\n{}", report.passes.empty() ? 0 : report.passes.front().ops_before,
              report.passes.empty() ? 0 : report.passes.back().ops_after,
              fitness_change(report.fitness_before, report.fitness_after), indented(report.result_text));
-  fmt::print("{}\n", verdict(report));
+  fmt::print("{}\n", verdict(report, fingerprints));
 }
 
-std::string output_file_text(const Options& options, const SimplifyReport& report) {
-  std::string header = fmt::format("# Simplified by `symopt simplify` from {}: {}.\n", options.program, verdict(report));
+std::string output_file_text(const Options& options, const SimplifyReport& report, const Fingerprints& fingerprints) {
+  std::string header = fmt::format("# Simplified by `symopt simplify` from {}: {}.\n", options.program,
+                                   verdict(report, fingerprints));
   return header + report.result_text + (report.result_text.ends_with('\n') ? "" : "\n");
 }
 
@@ -130,7 +144,9 @@ void run(const Options& options) {
   if (options.threads < 0) throw InputError(fmt::format("--threads: expected a positive count, got {}", options.threads));
   const SuiteConfig suite = checked_suite(options);
   const Program program = load_program_file(options.program);
-  load_analyzed_program(options.program);  // type errors reported as FILE:LINE:COL before any training
+  // Type errors are reported as FILE:LINE:COL before any training.
+  Fingerprints fingerprints;
+  fingerprints.before = behavioural_fingerprint(load_analyzed_program(options.program));
 
   std::optional<tbb::global_control> thread_limit;
   if (options.threads > 0) thread_limit.emplace(tbb::global_control::max_allowed_parallelism, options.threads);
@@ -149,18 +165,22 @@ void run(const Options& options) {
                              suite.steps > 0 ? fmt::format(", {} steps", suite.steps) : "", options.tolerance);
   }
   const SimplifyReport report = simplify_program(program, simplify, evaluator ? &fitness : nullptr);
+  fingerprints.after = behavioural_fingerprint(report.result);
 
-  if (!options.out.empty()) write_file_atomically(options.out, output_file_text(options, report));
+  if (!options.out.empty()) write_file_atomically(options.out, output_file_text(options, report, fingerprints));
   if (options.json) {
     nlohmann::json out = to_json(report);
     out["program"] = options.program;
     out["tasks"] = suite.tasks;
     out["size"] = rung_name(suite.rung);
     out["tolerance"] = options.tolerance;
-    out["verdict"] = verdict(report);
+    out["verdict"] = verdict(report, fingerprints);
+    out["fingerprint_before"] = fmt::format("{:016x}", fingerprints.before);
+    out["fingerprint_after"] = fmt::format("{:016x}", fingerprints.after);
+    out["same_fingerprint"] = fingerprints.same();
     fmt::print("{}\n", out.dump(2));
   } else {
-    print_report(report, suite_text);
+    print_report(report, fingerprints, suite_text);
     if (!options.out.empty()) fmt::print("wrote {}\n", options.out);
   }
 }

@@ -26,7 +26,8 @@ TEST(SimplifyCli, LionWrittenOddlyBecomesLionAndStaysEquivalent) {
   const auto result = run_symopt("simplify " + test_programs + "lion_written_oddly.opt --out " + out.string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
   for (const char* expected : {"== dead code:", "== algebra:", "before:", "after:", "state junk removed",
-                               "sign(interp(g, m, 0.9))", "interp(g, m, 0.99)", "functionally equivalent"}) {
+                               "sign(interp(g, m, 0.9))", "interp(g, m, 0.99)", "functionally equivalent",
+                               "same behavioural fingerprint"}) {
     EXPECT_NE(result.output.find(expected), std::string::npos) << expected << "\n" << result.output;
   }
   // The written program reads back and is still Lion with lr_scale 3 and lambda 0.1.
@@ -47,6 +48,8 @@ TEST(SimplifyCli, JsonReportsPassesAndEquivalence) {
   EXPECT_LE(json["behaviour_difference"].get<double>(), 1e-9);
   EXPECT_GT(json["ops_before"].get<int>(), json["ops_after"].get<int>());
   ASSERT_GE(json["passes"].size(), 2u);
+  EXPECT_EQ(json["same_fingerprint"], true);
+  EXPECT_EQ(json["fingerprint_before"], json["fingerprint_after"]);
   EXPECT_EQ(json["passes"][0]["name"], "dead code");
   EXPECT_TRUE(json["passes"][0]["fitness_before"].is_null());  // no --tasks: no fitness
 }
@@ -64,6 +67,7 @@ TEST(SimplifyCli, AblationAgainstFitnessSaysHowFarFitnessMoved) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const auto json = nlohmann::json::parse(result.output);
   EXPECT_EQ(json["equivalent"], false) << json.dump(2);
+  EXPECT_EQ(json["same_fingerprint"], false);
   ASSERT_TRUE(json["fitness_before"].is_number()) << json.dump(2);
   ASSERT_TRUE(json["fitness_after"].is_number());
   EXPECT_GE(json["fitness_after"].get<double>(), json["fitness_before"].get<double>() - 0.005);
