@@ -91,6 +91,27 @@ struct PreparedRun {
   std::optional<RunDirectory::Resumed> resumed;     // resumed runs
 };
 
+// Fails fast (before the suite is prepared, which can take minutes) when the run directory
+// could not be made: a path through a file, or a parent that is not writable.
+void check_can_create_directory(const std::filesystem::path& directory) {
+  std::error_code error;
+  if (std::filesystem::exists(directory, error) && !std::filesystem::is_directory(directory, error)) {
+    throw InputError(fmt::format("{}: exists and is not a directory (expected a directory for the run)", directory.string()));
+  }
+  std::filesystem::path existing = std::filesystem::absolute(directory, error);
+  while (!existing.empty() && !std::filesystem::exists(existing, error) && existing != existing.parent_path()) {
+    existing = existing.parent_path();
+  }
+  if (!std::filesystem::is_directory(existing, error)) {
+    throw InputError(fmt::format("{}: cannot create the run directory: {} is not a directory", directory.string(),
+                                 existing.string()));
+  }
+  if (::access(existing.c_str(), W_OK | X_OK) != 0) {
+    throw InputError(fmt::format("{}: cannot create the run directory: {} is not writable", directory.string(),
+                                 existing.string()));
+  }
+}
+
 PreparedRun prepare_new_run(const Options& o) {
   if (!o.preset.empty() && !o.config_file.empty()) throw InputError("give either --preset or --config, not both");
   PreparedRun run;
@@ -115,8 +136,16 @@ PreparedRun prepare_new_run(const Options& o) {
   }
   apply_overrides(o, run.config);
   std::vector<std::string> resolved;
-  for (const std::string& entry : run.config.warm_start) {
-    const std::filesystem::path path = resolve_program_path(entry, config_directory);
+  const std::string config_source = o.config_file.empty() ? "--preset " + name : o.config_file;
+  for (std::size_t k = 0; k < run.config.warm_start.size(); ++k) {
+    std::filesystem::path path;
+    try {
+      path = resolve_program_path(run.config.warm_start[k], config_directory);
+    } catch (const InputError& error) {
+      throw InputError(fmt::format("{}: key 'warm_start[{}]': {}", config_source, k, error.what()));
+    }
+    // Analyzed here, before anything is written, so that a bad warm start leaves no run behind.
+    load_analyzed_program(path);
     run.warm_starts.push_back({path.string(), load_program_file(path)});
     resolved.push_back(path.string());
   }
@@ -128,9 +157,9 @@ PreparedRun prepare_new_run(const Options& o) {
     // Runs side by side share their AdamW baselines.
     run.config.suite.baseline_cache = std::filesystem::absolute(run.directory).parent_path() / "baseline_cache";
   }
+  check_can_create_directory(run.directory);
   std::error_code error;
-  if (std::filesystem::exists(run.directory / "config.json", error) ||
-      std::filesystem::exists(run.directory / "checkpoint.json", error)) {
+  if (std::filesystem::exists(run.directory / "checkpoint.json", error)) {
     throw InputError(fmt::format("{}: already holds a search run; continue it with --resume {} or choose another --out",
                                  run.directory.string(), run.directory.string()));
   }
@@ -265,7 +294,7 @@ void add_search_command(CLI::App& app, int& exit_code) {
   command->add_option("--preset", o->preset, fmt::format("a bundled preset (default quick): {}", fmt::join(preset_names(), ", ")));
   command->add_option("--config", o->config_file, "a JSON config file (keys as in config.json; may name a \"preset\")");
   o->seed_option = command->add_option("--seed", o->seed, "random seed");
-  o->threads_option = command->add_option("--threads", o->threads, "worker threads (0: every core)")->check(CLI::NonNegativeNumber);
+  o->threads_option = command->add_option("--threads", o->threads, "worker threads (0: every core)")->check(CLI::Range(0, 4096));
   command->add_option("--budget", o->budget, "wall-time budget, e.g. 30s, 10m, 1h");
   o->evaluations_option = command->add_option("--evaluations", o->evaluations, "evaluation budget");
   o->target_option = command->add_option("--target", o->target, "stop when the best fitness reaches this");

@@ -168,7 +168,7 @@ void add_show_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Options>();
   auto* command = app.add_subcommand("show", "a run's best programs, Pareto front and lineage; or one program");
   command->add_option("target", o->target, "run directory, or program file (.opt or .json)")->required();
-  command->add_option("--top", o->top, "how many of the best programs (default 5)")->check(CLI::PositiveNumber);
+  command->add_option("--top", o->top, "how many of the best programs (default 5)")->check(CLI::Range(1, 1000000));
   o->lineage_option = command->add_option("--lineage", o->lineage, "the chain of mutations from the warm start to this program id");
   command->add_flag("--json", o->json, "machine-readable output");
   command->callback([o, &exit_code] {

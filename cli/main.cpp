@@ -6,6 +6,7 @@
 #include "dsl/dsl_error.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 
@@ -26,6 +27,19 @@ int main(int argc, char** argv) {
   add_report_command(app, exit_code);
   add_ops_command(app, exit_code);
   add_tasks_command(app, exit_code);
+  // CLI11 answers an unknown command with "A subcommand is required"; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    bool known = false;
+    for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
+      names.push_back(command->get_name());
+      known = known || command->get_name() == argv[1];
+    }
+    if (!known) {
+      fmt::print(stderr, "symopt: unknown command '{}' (expected one of: {})\n", argv[1], fmt::join(names, ", "));
+      return exit_bad_input;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -217,7 +217,8 @@ class LineParser {
       if (accept("(")) return call(token.text, where);
       const int variable = program_.find_variable(token.text);
       if (variable < 0 || !defined_.contains(variable)) {
-        throw DslError(where, fmt::format("undefined variable '{}'", token.text));
+        throw DslError(where, fmt::format("undefined variable '{}' (expected a parameter or a variable assigned above)",
+                                          token.text));
       }
       return {Operand::of_variable(variable), where};
     }
@@ -226,7 +227,9 @@ class LineParser {
 
   Value call(const std::string& name, SourceLocation where) {
     const auto op = find_op(name);
-    if (!op || *op == copy_op()) throw DslError(where, fmt::format("unknown op '{}'", name));
+    if (!op || *op == copy_op()) {
+      throw DslError(where, fmt::format("unknown op '{}' (expected an op name; `symopt ops` lists them)", name));
+    }
     std::vector<Value> args;
     if (!accept(")")) {
       do {
@@ -317,7 +320,7 @@ Program parse_program(std::string_view text) {
         const SourceLocation where = parser.here();
         const std::string name = parser.expect_name("for a parameter");
         if (program.find_variable(name) >= 0) {
-          throw DslError(where, fmt::format("parameter '{}' appears twice", name));
+          throw DslError(where, fmt::format("parameter '{}' appears twice (expected distinct names)", name));
         }
         program.parameters.push_back(program.add_variable(name));
       } while (parser.accept(","));
@@ -345,7 +348,7 @@ Program parse_program(std::string_view text) {
                                  body_indent, lines[1].number, line.indent));
     }
     if (returned) {
-      throw DslError({line.number, line.indent + 1}, "statement after 'return'");
+      throw DslError({line.number, line.indent + 1}, "statement after 'return' (expected 'return' to end the program)");
     }
     LineParser parser(program, tokenize(line.text, line.number, line.indent + 1), line.number);
     parser.defined() = defined;

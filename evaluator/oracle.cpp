@@ -100,6 +100,11 @@ Oracle load_oracle(const std::filesystem::path& path) {
   if (!oracle.hyper.is_object()) {
     reader.fail("hyper", fmt::format("expected an object, found {}", oracle.hyper.type_name()));
   }
+  // Checked here so that the message names the file; replaying needs the rate.
+  if (!oracle.hyper.contains("lr") || !oracle.hyper["lr"].is_number()) {
+    reader.fail("hyper.lr", fmt::format("expected the learning rate as a number, found {}",
+                                        oracle.hyper.contains("lr") ? oracle.hyper["lr"].dump() : "nothing"));
+  }
 
   const nlohmann::json& shape = reader.member(document, "shape");
   if (!shape.is_array() || shape.empty() || shape.size() > 2) {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdio>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -25,6 +26,16 @@ constexpr std::uint64_t split_seed = 0x5eed'd161'75ULL;
 
 std::string read_gzip(const std::filesystem::path& file) {
   if (!std::filesystem::exists(file)) fail(file, "file does not exist");
+  {
+    // zlib reads a file without the gzip magic as plain bytes; that is never our data.
+    std::FILE* raw = std::fopen(file.string().c_str(), "rb");
+    unsigned char magic[2] = {0, 0};
+    const std::size_t got = raw ? std::fread(magic, 1, 2, raw) : 0;
+    if (raw) std::fclose(raw);
+    if (got != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
+      fail(file, "not a gzip file (expected the gzip-compressed digits CSV, starting with bytes 1f 8b)");
+    }
+  }
   gzFile handle = gzopen(file.string().c_str(), "rb");
   if (handle == nullptr) fail(file, "cannot open file");
   std::string text;
@@ -39,6 +50,18 @@ std::string read_gzip(const std::filesystem::path& file) {
     fail(file, fmt::format("corrupt or truncated gzip stream ({})", reason));
   }
   return text;
+}
+
+// A bad field as it can be shown in a message: at most 20 characters, bytes outside
+// printable ASCII as \xNN (a binary file must not flood the terminal).
+std::string printable_prefix(std::string_view field) {
+  std::string shown;
+  for (std::size_t i = 0; i < field.size() && i < 20; ++i) {
+    const auto c = static_cast<unsigned char>(field[i]);
+    shown += c >= 0x20 && c < 0x7f ? std::string(1, static_cast<char>(c)) : fmt::format("\\x{:02x}", c);
+  }
+  if (field.size() > 20) shown += "...";
+  return shown;
 }
 
 struct ParsedRows {
@@ -76,7 +99,7 @@ ParsedRows parse_csv(const std::filesystem::path& file, std::string_view text) {
       const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
       if (error != std::errc() || end != field.data() + field.size() || value < 0 || value > max_value) {
         fail(file, fmt::format("row {}, column {}: expected an integer {} 0..{}, got '{}'", row_number,
-                               column, is_label ? "label" : "pixel", max_value, field));
+                               column, is_label ? "label" : "pixel", max_value, printable_prefix(field)));
       }
       if (is_label) {
         label = value;

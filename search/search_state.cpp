@@ -51,22 +51,27 @@ nlohmann::json search_state_to_json(const SearchState& state) {
 }
 
 SearchState search_state_from_json(const nlohmann::json& json) {
+  const char* section = "state";  // named in errors: where in the state the bad value is
   try {
     SearchState state;
     state.run_id = json.at("run_id").get<std::string>();
+    section = "state.counters";
     const auto& c = json.at("counters");
     state.counters = {c.at("candidates").get<long>(), c.at("rejected").get<long>(), c.at("evaluations").get<long>(),
                       c.at("cached").get<long>(), c.at("restarts").get<long>()};
+    section = "state";
     state.elapsed_seconds = json.at("elapsed_seconds").get<double>();
     state.next_batch = json.at("random_streams").at("next_batch").get<long>();
     state.session = json.at("random_streams").at("session").get<int>();
     state.next_id = json.at("next_id").get<long>();
     state.next_restart_at = json.at("next_restart_at").get<long>();
+    section = "state.warm_starts";
     for (const auto& w : json.at("warm_starts")) {
       const long id = w.at("id").get<long>();
       state.warm_starts.push_back({id, w.at("source").get<std::string>(),
                                    program_from_text(w.at("program").get<std::string>(), fmt::format("warm start {}", id))});
     }
+    section = "state.population";
     for (const auto& entry : json.at("population")) {
       Individual i;
       i.id = entry.at("id").get<long>();
@@ -84,13 +89,15 @@ SearchState search_state_from_json(const nlohmann::json& json) {
       }
       state.population.push_back(std::move(i));
     }
+    section = "state.hall_of_fame";
     state.hall_of_fame = hall_of_fame_from_json(json.at("hall_of_fame"));
+    section = "state.lineage";
     for (const auto& record : json.at("lineage")) state.lineage.add(lineage_record_from_json(record));
     if (state.population.empty()) throw std::runtime_error("the population is empty");
     if (state.warm_starts.empty()) throw std::runtime_error("no warm-start program");
     return state;
   } catch (const nlohmann::json::exception& error) {
-    throw std::runtime_error(error.what());
+    throw std::runtime_error(fmt::format("key '{}': {}", section, error.what()));
   }
 }
 

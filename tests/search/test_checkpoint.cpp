@@ -81,14 +81,15 @@ TEST(RunDirectory, ResumeRefusesMissingMismatchedAndForeignFiles) {
   const fs::path root = fs::temp_directory_path() / "symopt_test_run_directory";
   fs::remove_all(root);
   const SearchConfig config = testing::small_search_config(5, 200);
-  RunDirectory run = RunDirectory::create(root / "a", config, "run-a");
-  // A second run cannot be started over the first.
-  EXPECT_THROW(RunDirectory::create(root / "a", config, "run-b"), InputError);
-  // No checkpoint yet: not resumable.
+  // No checkpoint yet: not resumable, and a new start may replace it (nothing is lost).
+  (void)RunDirectory::create(root / "a", config, "run-killed-before-its-first-checkpoint");
   EXPECT_THROW(RunDirectory::open(root / "a"), InputError);
+  RunDirectory run = RunDirectory::create(root / "a", config, "run-a");
   const SearchState state = small_state();  // run id "run-a"
   run.append_progress(make_progress_report(state));
   run.write_checkpoint(state);
+  // A second run cannot be started over one that has a checkpoint.
+  EXPECT_THROW(RunDirectory::create(root / "a", config, "run-b"), InputError);
   const RunDirectory::Resumed resumed = RunDirectory::open(root / "a");
   EXPECT_EQ(resumed.state.counters.evaluations, state.counters.evaluations);
   EXPECT_TRUE(fs::exists(root / "a" / "best.opt"));
