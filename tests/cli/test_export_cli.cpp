@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <unistd.h>
 #include <set>
 
 namespace symopt {
@@ -25,8 +26,10 @@ using testing::run_symopt;
 const std::string programs = SYMOPT_SOURCE_DIR "/programs/";
 const std::string oracles = SYMOPT_SHARED_DIR "/oracles/";
 
+// Per process: suites of other build directories may run the same test at the same time.
 std::filesystem::path fresh_directory(const std::string& name) {
-  const auto directory = std::filesystem::temp_directory_path() / ("symopt_export_" + name);
+  const auto directory =
+      std::filesystem::temp_directory_path() / fmt::format("symopt_export_{}_{}", name, ::getpid());
   std::filesystem::remove_all(directory);
   std::filesystem::create_directories(directory);
   return directory;
@@ -105,6 +108,7 @@ TEST(ExportCli, PytorchModulesReproduceTheOracles) {
                 runs[i].tolerance);
     EXPECT_LE(error, runs[i].tolerance) << runs[i].program << " on " << runs[i].oracle << " in " << runs[i].dtype;
   }
+  std::filesystem::remove_all(directory);
 }
 
 // A program that applies `op` once (reductions scale g by their value; transpose and matmul
@@ -201,6 +205,7 @@ TEST(ExportCli, EveryOpAgreesWithTheInterpreter) {
   }
   std::printf("[ export  ] %zu op(s) in %zu case(s) agree with the interpreter (%d finite values compared)\n",
               op_table().size(), cases.size(), finite_compared);
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace

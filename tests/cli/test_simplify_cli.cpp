@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <unistd.h>
 
 namespace symopt {
 namespace {
@@ -14,8 +16,10 @@ namespace {
 using testing::run_symopt;
 const std::string test_programs = SYMOPT_SOURCE_DIR "/tests/programs/";
 
+// Per process: suites of other build directories may run the same test at the same time.
 std::filesystem::path scratch_directory() {
-  const auto directory = std::filesystem::temp_directory_path() / "symopt_simplify_cli";
+  const auto directory =
+      std::filesystem::temp_directory_path() / ("symopt_simplify_cli_" + std::to_string(::getpid()));
   std::filesystem::create_directories(directory);
   return directory;
 }
@@ -38,6 +42,7 @@ TEST(SimplifyCli, LionWrittenOddlyBecomesLionAndStaysEquivalent) {
   EXPECT_EQ(json["k"], "l1") << json.dump(2);
   EXPECT_NEAR(json["lambda"].get<double>(), 0.1, 1e-9);
   EXPECT_NEAR(json["lr_scale"].get<double>(), 3.0, 1e-9);
+  std::filesystem::remove_all(scratch_directory());
 }
 
 TEST(SimplifyCli, JsonReportsPassesAndEquivalence) {
@@ -81,6 +86,7 @@ TEST(SimplifyCli, AblationAgainstFitnessSaysHowFarFitnessMoved) {
   }
   EXPECT_TRUE(ablation_pass);
   EXPECT_NE(json["verdict"].get<std::string>().find("fitness moved by"), std::string::npos) << json["verdict"];
+  std::filesystem::remove_all(scratch_directory());
 }
 
 TEST(SimplifyCli, BadInputExitsTwo) {
@@ -97,6 +103,7 @@ TEST(SimplifyCli, BadInputExitsTwo) {
   result = run_symopt("simplify " + bad.string());
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find(bad.string() + ":2:"), std::string::npos) << result.output;
+  std::filesystem::remove_all(scratch_directory());
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <unistd.h>
 
 namespace symopt {
 namespace {
@@ -80,7 +82,8 @@ TEST(ValidateCli, HumanReportNamesMemberValuesAndChecks) {
 }
 
 TEST(ValidateCli, BadInputExitsTwo) {
-  const auto directory = std::filesystem::temp_directory_path() / "symopt_validate_cli";
+  const auto directory =
+      std::filesystem::temp_directory_path() / ("symopt_validate_cli_" + std::to_string(::getpid()));
   std::filesystem::create_directories(directory);
   const auto bad = directory / "bad.opt";
   std::ofstream(bad) << "def train(g, lr):\n    return sign(g) * lr +\n";
@@ -91,6 +94,7 @@ TEST(ValidateCli, BadInputExitsTwo) {
   EXPECT_EQ(result.exit_code, 2) << result.output;
   result = run_symopt("validate " + programs + "lion.opt --threshold -1");
   EXPECT_EQ(result.exit_code, 2) << result.output;
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace
