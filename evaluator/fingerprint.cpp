@@ -1,15 +1,17 @@
-// Probing a program: run it in float64 on seeded weights and gradients of two shapes, each
+// Probing a program: run it in float64 on seeded weights and gradients of three shapes, each
 // with its own learning rate (so that lr-dependence shows), and hash the rounded updates.
 #include "evaluator/fingerprint.h"
 
 #include "dsl/interpreter.h"
 #include "proxies/counter_random.h"
 
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
+#include <string_view>
+#include <utility>
 #include <memory>
 #include <vector>
 
@@ -26,7 +28,10 @@ struct Probe {
   int rows, cols;
   double learning_rate;
 };
-constexpr std::array<Probe, 2> probes = {{{3, 4, 0.0372817}, {1, 5, 0.00291743}}};
+// Two small shapes (rectangular and a vector) and a large one: a sign-based rule (Lion) whose
+// beta1 changes by 0.001 flips the sign of only a few entries' updates, at the entries where
+// momentum and gradient nearly cancel; thousands of entries make such a flip near certain.
+constexpr std::array<Probe, 3> probes = {{{3, 4, 0.0372817}, {1, 5, 0.00291743}, {64, 48, 0.0137109}}};
 
 // FNV-1a over bytes.
 std::uint64_t mix_bytes(std::uint64_t hash, std::string_view bytes) {
@@ -37,6 +42,27 @@ std::uint64_t mix_bytes(std::uint64_t hash, std::string_view bytes) {
   return hash;
 }
 
+template <class Integer>
+std::uint64_t mix_integer(std::uint64_t hash, Integer value) {
+  char bytes[sizeof(Integer)];
+  std::memcpy(bytes, &value, sizeof(Integer));
+  return mix_bytes(hash, std::string_view(bytes, sizeof(Integer)));
+}
+
+// u != 0 rounded to fingerprint_bits significant bits, as (binary exponent, integer
+// mantissa). Bit operations (frexp, ldexp), not decimal formatting: the large probe has
+// thousands of entries, and printing them was most of a fingerprint's cost.
+std::pair<int, long long> rounded(double u) {
+  int exponent = 0;
+  const double fraction = std::frexp(u, &exponent);  // |fraction| in [0.5, 1)
+  long long mantissa = std::llround(std::ldexp(fraction, fingerprint_bits));
+  if (mantissa == (1LL << fingerprint_bits) || mantissa == -(1LL << fingerprint_bits)) {
+    mantissa /= 2;  // rounded up to the next power of two
+    ++exponent;
+  }
+  return {exponent, mantissa};
+}
+
 // Adds one tensor of updates to the hash, or returns false when any entry is not finite.
 bool hash_updates(const std::vector<double>& updates, std::uint64_t& hash) {
   double largest = 0;
@@ -45,34 +71,62 @@ bool hash_updates(const std::vector<double>& updates, std::uint64_t& hash) {
     largest = std::max(largest, std::fabs(u));
   }
   for (double u : updates) {
-    const double kept = std::fabs(u) < 1e-9 * largest ? 0.0 : u;
-    // fmt prints 0 and -0 differently; either is "no update".
-    const std::string text = kept == 0 ? std::string("0") : fmt::format("{:.{}e}", kept, fingerprint_digits - 1);
-    hash = mix_bytes(hash, text);
-    hash = mix_bytes(hash, ",");
+    // 0 and -0 alike are "no update".
+    if (u == 0 || std::fabs(u) < 1e-9 * largest) {
+      hash = mix_integer(hash, std::int64_t{0});
+      continue;
+    }
+    const auto [exponent, mantissa] = rounded(u);
+    hash = mix_integer(hash, static_cast<std::int64_t>(mantissa));
+    hash = mix_integer(hash, static_cast<std::int32_t>(exponent));
   }
   return true;
+}
+
+// The probe's initial weights and per-step gradients, one entry per probe shape. Drawn once
+// per process (immutable afterwards): generating them cost as much as running a program.
+struct ProbeInputs {
+  std::vector<double> weights;
+  std::vector<std::vector<double>> gradients;  // one per step
+};
+
+const std::vector<ProbeInputs>& probe_inputs() {
+  static const std::vector<ProbeInputs> inputs = [] {
+    std::vector<ProbeInputs> all;
+    for (std::size_t p = 0; p < probes.size(); ++p) {
+      const long size = static_cast<long>(probes[p].rows) * probes[p].cols;
+      const CounterRandom random(probe_seed, p);
+      ProbeInputs probe;
+      probe.weights.resize(size);
+      for (long i = 0; i < size; ++i) probe.weights[i] = 0.5 * random.gaussian(static_cast<std::uint64_t>(i));
+      for (int step = 0; step < probe_steps; ++step) {
+        std::vector<double> gradient(size);
+        for (long i = 0; i < size; ++i) {
+          gradient[i] = gradient_scales[step] * random.gaussian(static_cast<std::uint64_t>((step + 1) * size + i));
+        }
+        probe.gradients.push_back(std::move(gradient));
+      }
+      all.push_back(std::move(probe));
+    }
+    return all;
+  }();
+  return inputs;
 }
 
 }  // namespace
 
 std::uint64_t behavioural_fingerprint(const AnalyzedProgram& program) {
   const auto compiled = std::make_shared<const CompiledProgram>(compile_program(program));
+  const std::vector<ProbeInputs>& inputs = probe_inputs();
   std::uint64_t hash = 0xcbf29ce484222325ULL;
   for (std::size_t p = 0; p < probes.size(); ++p) {
     const Probe& probe = probes[p];
-    const long size = static_cast<long>(probe.rows) * probe.cols;
     ProgramOptimizer<double> optimizer(compiled, probe.rows, probe.cols);
-    const CounterRandom random(probe_seed, p);
-    std::vector<double> weights(size), gradient(size), updates(size);
-    for (long i = 0; i < size; ++i) weights[i] = 0.5 * random.gaussian(static_cast<std::uint64_t>(i));
+    std::vector<double> weights = inputs[p].weights, updates(weights.size());
     for (int step = 0; step < probe_steps; ++step) {
-      for (long i = 0; i < size; ++i) {
-        gradient[i] = gradient_scales[step] * random.gaussian(static_cast<std::uint64_t>((step + 1) * size + i));
-      }
       std::copy(weights.begin(), weights.end(), updates.begin());
-      optimizer.step(weights, gradient, probe.learning_rate, step + 1);
-      for (long i = 0; i < size; ++i) updates[i] -= weights[i];
+      optimizer.step(weights, inputs[p].gradients[step], probe.learning_rate, step + 1);
+      for (std::size_t i = 0; i < weights.size(); ++i) updates[i] -= weights[i];
       if (!hash_updates(updates, hash)) return diverging_fingerprint;
     }
   }

@@ -62,9 +62,17 @@ TEST(Fingerprint, DifferentProgramsDiffer) {
   tanh_instead_of_sign.replace(tanh_instead_of_sign.find("sign"), 4, "tanh");
   std::string no_decay = lion;
   no_decay.replace(no_decay.find("w * 0.1"), 7, "w * 0.0");
+  // Small constant changes in a sign-based rule flip only a few update signs: the probe must
+  // be large enough to see them (a 0.01 change of beta1 changes Lion's training curve).
+  std::string beta1_091 = lion;
+  beta1_091.replace(beta1_091.find("0.9)"), 4, "0.91)");
+  std::string beta1_0899 = lion;
+  beta1_0899.replace(beta1_0899.find("0.9)"), 4, "0.899)");
+  std::string beta2_0991 = lion;
+  beta2_0991.replace(beta2_0991.find("0.99)"), 5, "0.991)");
   const std::string scaled_rate = "def train(g, lr):\n    return lr * 0.5 * g\n";
   const std::string fixed_rate = "def train(g, lr):\n    return 0.0186 * g\n";  // lr-free
-  const std::vector<std::string> programs = {lion, beta_095, tanh_instead_of_sign, no_decay,
+  const std::vector<std::string> programs = {lion, beta_095, beta1_091, beta1_0899, beta2_0991, tanh_instead_of_sign, no_decay,
                                              testing::sgd_text, testing::momentum_text, scaled_rate, fixed_rate};
   std::set<std::uint64_t> prints;
   for (const std::string& text : programs) prints.insert(behavioural_fingerprint(analyzed(text)));
