@@ -1,5 +1,5 @@
 // The per-task score of DESIGN §4: a program's held-out loss against tuned AdamW's, mapped
-// into [-1, 1] so that no single task can dominate a suite's mean (see evaluator/README.md).
+// into [-1, 1] so that no single task can dominate a suite's mean (README.md, "Fitness").
 #pragma once
 
 namespace symopt {
