@@ -21,7 +21,7 @@ namespace {
 
 struct Options {
   std::vector<std::string> programs;
-  std::vector<std::string> tasks;
+  std::string tasks;  // comma-separated
   std::string size = "tiny";
   bool lr_sweep = false;
   int seeds = 3;
@@ -33,11 +33,14 @@ struct Options {
   std::string out, plot;
 };
 
-std::vector<std::string> checked_tasks(const std::vector<std::string>& requested) {
+std::vector<std::string> checked_tasks(const std::string& requested) {
   const std::vector<std::string> known = task_names();
   if (requested.empty()) return known;
   std::vector<std::string> tasks;
-  for (const std::string& name : requested) {
+  for (std::size_t start = 0; start <= requested.size();) {
+    const std::size_t comma = std::min(requested.find(',', start), requested.size());
+    const std::string name = requested.substr(start, comma - start);
+    start = comma + 1;
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       throw InputError(fmt::format("--tasks: unknown task '{}' (known: {})", name, fmt::join(known, ", ")));
     }
@@ -107,8 +110,8 @@ void add_eval_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<Options>();
   auto* command = app.add_subcommand("eval", "evaluate programs against native AdamW and Lion on proxy tasks");
   command->add_option("programs", options->programs, "program files (.opt or .json)")->required();
-  command->add_option("--tasks", options->tasks, "comma-separated task names (default: all; see `symopt tasks`)")
-      ->delimiter(',');
+  // One comma-separated word (not a list of words), so that program files after it stay programs.
+  command->add_option("--tasks", options->tasks, "comma-separated task names (default: all; see `symopt tasks`)");
   command->add_option("--size", options->size, "rung: tiny, small, medium or large (default tiny)");
   command->add_flag("--lr-sweep", options->lr_sweep,
                     "tune every optimizer's rate on a 12-point log grid (default: the task's fixed rate)");

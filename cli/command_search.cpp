@@ -12,6 +12,10 @@
 #include "search/run_directory.h"
 #include "search/search_config.h"
 #include "search/search_engine.h"
+#ifdef SYMOPT_MPI
+#include "distributed/island_plan.h"
+#include "distributed/island_search.h"
+#endif
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -229,7 +233,79 @@ void run_funnel_after_search(const std::filesystem::path& directory, const Optio
   if (!o.json) fmt::print("\n{}", funnel_markdown(result));  // with --json: funnel.json in the run directory
 }
 
+#ifdef SYMOPT_MPI
+// Under mpirun or srun with several ranks: one island per rank (distributed/). Rank 0
+// writes the run directory and the progress line; the others are silent.
+void run_island_search_command(const Options& o, distributed::MpiWorld& world) {
+  if (!o.resume.empty()) {
+    throw InputError("--resume: an island run continues on one process (symopt search --resume DIR, without mpirun)");
+  }
+  PreparedRun prepared = prepare_new_run(o);
+  const SearchConfig& config = prepared.config;
+  const bool root = world.rank() == 0;
+  const bool quiet = o.quiet || !root;
+  const bool live = !quiet && ::isatty(STDERR_FILENO);
+  // Every rank has checked the directory before rank 0 creates it.
+  if (!world.barrier(distributed::startup_timeout_seconds(config.islands))) {
+    throw std::runtime_error("not every MPI rank started");
+  }
+  if (!quiet) fmt::print(stderr, "{} islands; preparing the suite ({})...\n", world.ranks(), fmt::join(config.suite.tasks, ", "));
+  std::unique_ptr<Evaluator> evaluator;
+  try {
+    evaluator = std::make_unique<Evaluator>(config.suite);
+  } catch (const std::runtime_error& error) {
+    if (dynamic_cast<const InputError*>(&error)) throw;
+    throw InputError(fmt::format("suite: {}", error.what()));
+  }
+  std::optional<RunDirectory> run;
+  if (root) run.emplace(RunDirectory::create(prepared.directory, config, new_run_id(config.seed)));
+  const StopOnSignals signals;
+  SearchHooks hooks;
+  hooks.fitness = [&](const AnalyzedProgram& program) { return evaluator->evaluate(program); };
+  hooks.batch_fitness = [&](const std::vector<AnalyzedProgram>& programs) { return evaluator->evaluate_all(programs); };
+  hooks.cache_statistics = [&] { return evaluator->cache_statistics(); };
+  hooks.stop_requested = &stop_requested;
+  distributed::IslandOptions options;
+  options.run_id = root ? run->run_id() : fmt::format("rank{}", world.rank());
+  if (root) {
+    hooks.on_progress = [&](const ProgressReport& report) {
+      run->append_progress(report);
+      if (quiet) return;
+      if (live) {
+        fmt::print(stderr, "\r{}\x1b[K", format_progress_line(report));
+      } else {
+        fmt::print(stderr, "{}\n", format_progress_line(report));
+      }
+      std::fflush(stderr);
+    };
+    hooks.on_checkpoint = [&](const SearchState& current, const ProgressReport&) { run->write_checkpoint(current); };
+    hooks.on_hall_of_fame_entry = [&](const HallOfFameEntry& entry) { run->append_discovery(entry); };
+    options.statistics_file = run->path() / "islands.json";
+    options.note = [&](const std::string& text) { fmt::print(stderr, "{}note: {}\n", live ? "\n" : "", text); };
+  }
+  const distributed::IslandOutcome outcome = distributed::run_islands(world, config, prepared.warm_starts, hooks, options);
+  // After a rank died, MPI_Finalize may wait for it forever.
+  if (!outcome.statistics.lost_ranks.empty()) world.set_finalize_timeout(config.islands.rank_timeout_seconds);
+  if (!root) return;
+  if (live) fmt::print(stderr, "\n");
+  print_summary(outcome.state, outcome.reason, run->path(), o.json);
+  const distributed::IslandStatistics& s = outcome.statistics;
+  if (!o.json) {
+    fmt::print("islands: {} ranks{}; rank 0 received {} migrants and {} hall-of-fame entries, "
+               "{} shared scores ({} evaluations answered by them); details in islands.json\n",
+               s.ranks, s.lost_ranks.empty() ? "" : fmt::format(" ({} given up: {})", s.lost_ranks.size(), fmt::join(s.lost_ranks, ", ")),
+               s.migrants_received, s.hall_of_fame_received, s.scores_imported, s.shared_hits);
+  }
+}
+#endif
+
 void run_search_command(const Options& o) {
+#ifdef SYMOPT_MPI
+  if (const auto world = distributed::MpiWorld::join_if_launched(); world && world->ranks() > 1) {
+    run_island_search_command(o, *world);
+    return;
+  }
+#endif
   PreparedRun prepared = o.resume.empty() ? prepare_new_run(o) : prepare_resumed_run(o);
   const SearchConfig& config = prepared.config;
   const bool live = !o.quiet && ::isatty(STDERR_FILENO);
@@ -275,6 +351,7 @@ void run_search_command(const Options& o) {
     std::fflush(stderr);
   };
   hooks.on_checkpoint = [&](const SearchState& current, const ProgressReport&) { run->write_checkpoint(current); };
+  hooks.on_hall_of_fame_entry = [&](const HallOfFameEntry& entry) { run->append_discovery(entry); };
 
   if (!prepared.resumed) {
     state = start_search(config, prepared.warm_starts, hooks, run->run_id());

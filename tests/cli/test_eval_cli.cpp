@@ -178,7 +178,8 @@ TEST_F(EvalCli, PlotHasAPanelPerTaskAndAPathPerOptimizer) {
 }
 
 TEST_F(EvalCli, AtTheFixedRateTheAdamwProgramMatchesNativeAdamw) {
-  const auto run = run_symopt("eval " + path("adamw.opt") + " --tasks mlp-digits,quadratic --seeds 2 --steps 60 --json");
+  // Options before the program: --tasks takes one comma-separated word only.
+  const auto run = run_symopt("eval --tasks mlp-digits,quadratic " + path("adamw.opt") + " --seeds 2 --steps 60 --json");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const auto json = nlohmann::json::parse(run.output);
   EXPECT_FALSE(json.at("lr_sweep").get<bool>());
