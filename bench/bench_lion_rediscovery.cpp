@@ -2,6 +2,8 @@
 // program (in discovery order) that the validator places in the Lion-K family with dK = sign
 // and whose fitness is at least AdamW's; prints a Markdown table and the success rate.
 //   bench_lion_rediscovery RUN_DIR...
+//   bench_lion_rediscovery --found RUN_DIR   exit 0 when the run has found one (no output): lets
+//                                            a script stop a run at its first Lion-family program
 #include "common/atomic_file.h"
 #include "dsl/analyzer.h"
 #include "dsl/parser.h"
@@ -44,7 +46,8 @@ RunSummary summarize(const std::filesystem::path& directory) {
   options.run_checks = false;  // membership is the question here; `symopt validate` runs them
   for (std::string line; std::getline(lines, line);) {
     if (line.empty()) continue;
-    const nlohmann::json entry = nlohmann::json::parse(line);
+    const nlohmann::json entry = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (entry.is_discarded()) continue;  // a line still being appended by the running search
     const double fitness = entry.at("fitness").is_number() ? entry.at("fitness").get<double>() : -1.0;
     summary.best_fitness = std::max(summary.best_fitness, fitness);
     if (summary.first_lion || fitness < 0) continue;  // must be at least AdamW (fitness 0)
@@ -68,8 +71,14 @@ RunSummary summarize(const std::filesystem::path& directory) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fmt::print(stderr, "usage: bench_lion_rediscovery RUN_DIR...\n");
+    fmt::print(stderr, "usage: bench_lion_rediscovery RUN_DIR... | --found RUN_DIR\n");
     return 2;
+  }
+  if (std::string(argv[1]) == "--found") {
+    if (argc != 3) return 2;
+    // A run that has not written its first discovery yet has not found anything.
+    if (!std::filesystem::exists(std::filesystem::path(argv[2]) / "discoveries.jsonl")) return 1;
+    return summarize(argv[2]).first_lion ? 0 : 1;
   }
   std::vector<RunSummary> runs;
   for (int i = 1; i < argc; ++i) runs.push_back(summarize(argv[i]));

@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# The Lion-rediscovery reference runs: 5 seeds of the lion-rediscovery preset from AdamW
-# (its 30-minute wall budget, plus an evaluation cap), one thread each, seeds 0-1 then 2-4
-# side by side; then the headline table (bench_lion_rediscovery validates, in discovery
-# order, every hall-of-fame entrant with fitness >= 0).
-#   results/lion-rediscovery/run.sh [EVALUATIONS]
+# The Lion-rediscovery reference runs: the lion-rediscovery preset from AdamW on 2 threads, one
+# seed after another. A run stops at its first program that the validator places in the Lion-K
+# family (dK = sign) with fitness >= AdamW's (checked every 10 s by bench_lion_rediscovery
+# --found), or at MINUTES (default 30, the preset's budget). Then the same per seed with the
+# random-search strategy (the paper's ablation), and the headline tables.
+#   results/lion-rediscovery/run.sh [MINUTES] [SEEDS] [RANDOM_SEEDS]   (30 "0 1 2 3 4" "0 1 2 3 4")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-evaluations="${1:-4000}"
+minutes="${1:-30}"
+seeds="${2:-0 1 2 3 4}"
+random_seeds="${3:-$seeds}"
 out=results/lion-rediscovery
-for pair in "0 1" "2 3 4"; do
-  for seed in $pair; do
-    rm -rf "$out/seed-$seed"
-    build/cli/symopt search --preset lion-rediscovery --seed "$seed" --threads 1 \
-      --evaluations "$evaluations" --out "$out/seed-$seed" --quiet > "$out/seed-$seed.summary.txt" &
+symopt=build/cli/symopt
+check=build/bench/bench_lion_rediscovery
+
+run_until_found() {  # strategy seed directory
+  rm -rf "$3"
+  "$symopt" search --preset lion-rediscovery --strategy "$1" --seed "$2" --threads 2 --budget "${minutes}m" \
+    --out "$3" --quiet > "$3.summary.txt" &
+  local search=$!
+  while kill -0 "$search" 2>/dev/null; do
+    sleep 10
+    if "$check" --found "$3" 2>/dev/null; then
+      kill -INT "$search"  # a clean stop: the run directory is written as at the end of the budget
+      break
+    fi
   done
-  wait
-done
-build/bench/bench_lion_rediscovery "$out"/seed-{0,1,2,3,4} | tee "$out/table.md"
+  wait "$search" || true
+}
+
+for seed in $seeds; do run_until_found evolution "$seed" "$out/seed-$seed"; done
+for seed in $random_seeds; do run_until_found random "$seed" "$out/random-seed-$seed"; done
+"$check" $(for s in $seeds; do echo "$out/seed-$s"; done) | tee "$out/table.md"
+"$check" $(for s in $random_seeds; do echo "$out/random-seed-$s"; done) | tee "$out/table-random.md"
