@@ -282,6 +282,8 @@ void run_island_search_command(const Options& o, distributed::MpiWorld& world) {
     hooks.on_hall_of_fame_entry = [&](const HallOfFameEntry& entry) { run->append_discovery(entry); };
     options.statistics_file = run->path() / "islands.json";
     options.note = [&](const std::string& text) { fmt::print(stderr, "{}note: {}\n", live ? "\n" : "", text); };
+  } else {
+    options.note = [rank = world.rank()](const std::string& text) { fmt::print(stderr, "rank {}: note: {}\n", rank, text); };
   }
   const distributed::IslandOutcome outcome = distributed::run_islands(world, config, prepared.warm_starts, hooks, options);
   // After a rank died, MPI_Finalize may wait for it forever.
