@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <sstream>
@@ -34,6 +35,10 @@ struct Discovery {
 struct RunSummary {
   std::string directory;
   std::optional<Discovery> first_lion;
+  // Signum (beta1 = beta2) is a Lion-K member one mutation away from AdamW; Lion proper keeps
+  // a slower momentum than the one it takes the sign of. Reported apart so that a table of
+  // signum finds is not read as Lion found.
+  std::optional<Discovery> first_distinct_betas;
   double best_fitness = -1;
   int candidates_validated = 0;
 };
@@ -50,7 +55,7 @@ RunSummary summarize(const std::filesystem::path& directory) {
     if (entry.is_discarded()) continue;  // a line still being appended by the running search
     const double fitness = entry.at("fitness").is_number() ? entry.at("fitness").get<double>() : -1.0;
     summary.best_fitness = std::max(summary.best_fitness, fitness);
-    if (summary.first_lion || fitness < 0) continue;  // must be at least AdamW (fitness 0)
+    if ((summary.first_lion && summary.first_distinct_betas) || fitness < 0) continue;  // >= AdamW (0)
     const std::string text = entry.at("program").get<std::string>();
     // dK = sign needs a sign op: skipping the others saves most of the validation time (a
     // sign spelled x / abs(x) would be missed).
@@ -58,11 +63,12 @@ RunSummary summarize(const std::filesystem::path& directory) {
     const symopt::AnalyzedProgram program = symopt::analyze(symopt::parse_program(text));
     ++summary.candidates_validated;
     symopt::ValidationResult result = symopt::validate_program(program, options);
-    if (result.member && result.best.k == symopt::KFunction::l1) {
-      summary.first_lion = Discovery{entry.value("found_at_seconds", 0.0), entry.value("evaluation", 0L),
-                                     entry.value("id", -1L), fitness, symopt::print_folded(program.canonical),
-                                     std::move(result)};
-    }
+    if (!result.member || result.best.k != symopt::KFunction::l1) continue;
+    const Discovery found{entry.value("found_at_seconds", 0.0), entry.value("evaluation", 0L), entry.value("id", -1L),
+                          fitness, symopt::print_folded(program.canonical), std::move(result)};
+    if (!summary.first_lion) summary.first_lion = found;
+    const bool distinct = std::fabs(found.validation.best.beta1 - found.validation.best.beta2) > 1e-3;
+    if (distinct && !summary.first_distinct_betas) summary.first_distinct_betas = found;
   }
   return summary;
 }
@@ -110,8 +116,22 @@ int main(int argc, char** argv) {
     }
   }
   fmt::print("\n");
+  int distinct_found = 0;
+  fmt::print("\nLion proper (beta1 != beta2) among the entrants with fitness >= 0:\n");
+  for (const RunSummary& run : runs) {
+    if (!run.first_distinct_betas) continue;
+    const Discovery& d = *run.first_distinct_betas;
+    ++distinct_found;
+    fmt::print("- {}: id {} at {:.0f} s ({} evaluations), fitness {:.4f}, beta1 {:.3g}, beta2 {:.3g}, lambda {:.3g}\n",
+               run.directory, d.id, d.seconds, d.evaluation, d.fitness, d.validation.best.beta1,
+               d.validation.best.beta2, d.validation.best.lambda);
+  }
+  fmt::print("{} of {} runs\n", distinct_found, runs.size());
   for (const RunSummary& run : runs) {
     if (run.first_lion) fmt::print("\n{} (first Lion-family program):\n{}\n", run.directory, run.first_lion->program);
+    if (run.first_distinct_betas && run.first_distinct_betas->id != run.first_lion->id) {
+      fmt::print("\n{} (first with beta1 != beta2):\n{}\n", run.directory, run.first_distinct_betas->program);
+    }
   }
   return 0;
 }

@@ -5,14 +5,15 @@
 # --found), or at MINUTES (default 30, the preset's budget). Then the same per seed with the
 # random-search strategy (the paper's ablation), and the headline tables.
 #   results/lion-rediscovery/run.sh [MINUTES] [SEEDS] [RANDOM_SEEDS]   (30 "0 1 2 3 4" "0 1 2 3 4")
+#   SYMOPT_BUILD=DIR picks the build directory (default build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 minutes="${1:-30}"
 seeds="${2:-0 1 2 3 4}"
 random_seeds="${3:-$seeds}"
 out=results/lion-rediscovery
-symopt=build/cli/symopt
-check=build/bench/bench_lion_rediscovery
+symopt="${SYMOPT_BUILD:-build}/cli/symopt"
+check="${SYMOPT_BUILD:-build}/bench/bench_lion_rediscovery"
 
 run_until_found() {  # strategy seed directory
   rm -rf "$3"
