@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The whole test run CI does (.ci/run calls exactly this): dependencies, the suite, the suite
+# again under AddressSanitizer+UBSan, the parallel tests under ThreadSanitizer, and ~60 s of
+# fuzzing parse+analyze+print. Prints each phase's wall time; stops at the first failure.
+#   scripts/run-tests.sh            (as root on Debian; docs/testing.md has phases and timings)
+# Build directories can be moved with SYMOPT_BUILD_DIR, SYMOPT_ASAN_DIR, SYMOPT_TSAN_DIR;
+# the fuzzer builds in build-fuzz (fuzz/run.sh). Set CMAKE_CXX_COMPILER_LAUNCHER=ccache in the
+# environment to reuse objects between runs (CMake reads it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir="${SYMOPT_BUILD_DIR:-build}"
+asan_dir="${SYMOPT_ASAN_DIR:-build-asan}"
+tsan_dir="${SYMOPT_TSAN_DIR:-build-tsan}"
+fuzz_seconds="${SYMOPT_FUZZ_SECONDS:-60}"
+
+run_started=$SECONDS
+phase_name=""
+phase_started=$SECONDS
+begin_phase() {
+  phase_name="$1"
+  phase_started=$SECONDS
+  echo "=== ${phase_name} ($(date -u +%H:%M:%S) UTC)"
+}
+end_phase() {
+  echo "=== ${phase_name}: $((SECONDS - phase_started)) s"
+  phase_name=""
+}
+trap '[[ -n "$phase_name" ]] && echo "=== ${phase_name}: FAILED after $((SECONDS - phase_started)) s"' EXIT
+
+begin_phase "dependencies"
+scripts/install-deps.sh --tests
+end_phase
+
+# 1. The suite: Release build (MPI islands included when Open MPI is found), every test.
+begin_phase "suite (Release, SYMOPT_MPI=ON)"
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DSYMOPT_MPI=ON >/dev/null
+cmake --build "$build_dir" -j2
+ctest --test-dir "$build_dir" --output-on-failure -j2
+end_phase
+
+# 2. The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer. -O2 with line
+# tables keeps the run short and the stack traces readable; every UB report stops the process
+# (halt_on_error), so a test fails instead of printing a warning nobody reads. The options
+# are exported before the build because gtest_discover_tests runs the test binaries then.
+# The tests that start Python/PyTorch, Chromium or mpirun run those as separate,
+# uninstrumented processes and stay in. Only the tests that count allocations by interposing
+# malloc cannot run (the sanitizer owns malloc); they skip themselves (tests/sanitizer_build.h).
+export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+begin_phase "suite under ASan+UBSan"
+cmake -S . -B "$asan_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -g1 -DNDEBUG" \
+  -DSYMOPT_SANITIZE=address,undefined -DSYMOPT_BENCHMARKS=OFF -DSYMOPT_MPI=OFF >/dev/null
+cmake --build "$asan_dir" -j2
+ctest --test-dir "$asan_dir" --output-on-failure -j2
+end_phase
+
+# 3. ThreadSanitizer on the tests that run evaluations on several threads (TBB parallel_for,
+# the search's pipeline, the shared fitness cache); only their two test binaries are built
+# (plus symopt, which test_search depends on). TBB itself is not instrumented, so its own
+# synchronisation is invisible to TSan; symopt's data shared between tasks is what is checked.
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+begin_phase "parallel tests under TSan"
+cmake -S . -B "$tsan_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -g1 -DNDEBUG" \
+  -DSYMOPT_SANITIZE=thread -DSYMOPT_BENCHMARKS=OFF -DSYMOPT_MPI=OFF >/dev/null
+cmake --build "$tsan_dir" -j2 --target test_evaluator test_search
+ctest --test-dir "$tsan_dir" --output-on-failure -j2 \
+  -R '^(Determinism|FitnessCache|SearchEngine)\.|SameResultAtAnyThreadCount'
+end_phase
+
+# 4. libFuzzer on parse+analyze+print from the reference programs; a crash input is kept in
+# fuzz/regressions/ (replayed by FuzzRegressions.* in the suite) and fails the run.
+begin_phase "fuzzing parse+analyze+print (${fuzz_seconds} s)"
+fuzz/run.sh "$fuzz_seconds"
+end_phase
+
+echo "=== all phases passed in $((SECONDS - run_started)) s"
