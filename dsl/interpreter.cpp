@@ -34,13 +34,55 @@ bool is_tile_op(const OpInfo& op, const Node& node) {
 CompiledProgram compile_program(const AnalyzedProgram& program) {
   CompiledProgram compiled;
   compiled.state_count = program.state_count();
-  const auto& nodes = program.nodes;
+  std::vector<Node> nodes = program.nodes;
   const int node_count = static_cast<int>(nodes.size());
   std::vector<NodePlan> plan(node_count);
+
+  // Scaled operands: a tensor times a scalar (x * s) that only binary elementwise ops read
+  // (accepts_scaled_operands) is not computed on its own; each reader multiplies x by s as
+  // it loads it (the same rounded product, one pass over the tile fewer). Its readers then
+  // read x and s directly.
+  std::vector<std::array<int, max_arity>> scale_of_argument(node_count, {-1, -1, -1});
+  std::vector<bool> folded(node_count, false);
+  {
+    std::vector<std::vector<int>> readers(node_count);
+    for (int n = 0; n < node_count; ++n) {
+      if (nodes[n].kind != Node::Kind::op) continue;
+      for (int i = 0; i < op_info(nodes[n].op).arity; ++i) readers[nodes[n].arguments[i]].push_back(n);
+    }
+    const int mul = *find_op("mul");
+    const auto& outputs = program.state_outputs;
+    for (int n = 0; n < node_count; ++n) {
+      const Node& node = nodes[n];
+      if (node.kind != Node::Kind::op || node.op != mul || !node.type.is_tensor) continue;
+      if (scale_of_argument[n][0] >= 0 || scale_of_argument[n][1] >= 0) continue;
+      const bool first_is_tensor = nodes[node.arguments[0]].type.is_tensor;
+      if (first_is_tensor == nodes[node.arguments[1]].type.is_tensor) continue;  // x * y
+      if (n == program.update || std::find(outputs.begin(), outputs.end(), n) != outputs.end()) continue;
+      if (readers[n].empty()) continue;
+      const bool only_tile_readers = std::all_of(readers[n].begin(), readers[n].end(), [&](int c) {
+        return nodes[c].type.is_tensor && accepts_scaled_operands(op_info(nodes[c].op));
+      });
+      if (!only_tile_readers) continue;
+      const int tensor = node.arguments[first_is_tensor ? 0 : 1];
+      const int scale = node.arguments[first_is_tensor ? 1 : 0];
+      for (int c : readers[n]) {
+        for (int i = 0; i < op_info(nodes[c].op).arity; ++i) {
+          if (nodes[c].arguments[i] != n) continue;
+          nodes[c].arguments[i] = tensor;
+          scale_of_argument[c][i] = scale;
+        }
+      }
+      folded[n] = true;
+    }
+  }
   std::vector<std::vector<int>> consumers(node_count);
   for (int n = 0; n < node_count; ++n) {
-    if (nodes[n].kind != Node::Kind::op) continue;
-    for (int i = 0; i < op_info(nodes[n].op).arity; ++i) consumers[nodes[n].arguments[i]].push_back(n);
+    if (nodes[n].kind != Node::Kind::op || folded[n]) continue;
+    for (int i = 0; i < op_info(nodes[n].op).arity; ++i) {
+      consumers[nodes[n].arguments[i]].push_back(n);
+      if (scale_of_argument[n][i] >= 0) consumers[scale_of_argument[n][i]].push_back(n);
+    }
   }
   int scalar_slots = 0;
   auto new_scalar = [&] { return Slot{Slot::Kind::scalar, scalar_slots++}; };
@@ -73,9 +115,13 @@ CompiledProgram compile_program(const AnalyzedProgram& program) {
       constants.push_back({p.slot.index, node.constant});
       continue;
     }
+    if (folded[n]) continue;
     const OpInfo& op = op_info(node.op);
     int ready = 0;
-    for (int i = 0; i < op.arity; ++i) ready = std::max(ready, plan[node.arguments[i]].ready);
+    for (int i = 0; i < op.arity; ++i) {
+      ready = std::max(ready, plan[node.arguments[i]].ready);
+      if (scale_of_argument[n][i] >= 0) ready = std::max(ready, plan[scale_of_argument[n][i]].ready);
+    }
     const int last = static_cast<int>(compiled.phases.size()) - 1;
     Phase& last_phase = compiled.phases.back();
     auto place = [&](Phase::Kind kind, ValueType shape) {
@@ -127,7 +173,7 @@ CompiledProgram compile_program(const AnalyzedProgram& program) {
            program.state_outputs[nodes[n].state] != n;
   };
   for (int n = 0; n < node_count; ++n) {
-    if (nodes[n].kind != Node::Kind::op || nodes[n].type.is_tensor == false) continue;
+    if (nodes[n].kind != Node::Kind::op || nodes[n].type.is_tensor == false || folded[n]) continue;
     const bool in_tile_phase = compiled.phases[plan[n].phase].kind == Phase::Kind::tile;
     if (!in_tile_phase) {
       plan[n].materialize = true;
@@ -215,6 +261,17 @@ CompiledProgram compile_program(const AnalyzedProgram& program) {
     }
   }
   if (!update_in_tile && nodes[update].kind == Node::Kind::op) plan[update].materialize = true;
+  // Fused apply: when nothing else reads the update and nothing after it in its phase reads
+  // the weights, the update's own instruction does w -= op(args) (one pass fewer per tile).
+  bool update_fused = update_in_tile && consumers[update].empty() && home_state[update] < 0 &&
+                      std::find(program.state_outputs.begin(), program.state_outputs.end(), update) ==
+                          program.state_outputs.end();
+  if (update_fused && weights_node >= 0) {
+    for (int c : consumers[weights_node]) {
+      if (plan[c].phase == plan[update].phase && plan[c].position > plan[update].position) update_fused = false;
+    }
+  }
+  if (update_fused) plan[update].slot = {Slot::Kind::weights, 0};
   for (int s = 0; s < compiled.state_count; ++s) {
     const int out = program.state_outputs[s];
     if (nodes[out].kind == Node::Kind::op && home_state[out] != s) plan[out].materialize = true;
@@ -222,7 +279,7 @@ CompiledProgram compile_program(const AnalyzedProgram& program) {
 
   // Pass 3: tensor slots (tile slots reused once their last reader in the phase is done).
   for (int n = 0; n < node_count; ++n) {
-    if (nodes[n].kind != Node::Kind::op || !nodes[n].type.is_tensor) continue;
+    if (nodes[n].kind != Node::Kind::op || !nodes[n].type.is_tensor || folded[n]) continue;
     if (home_state[n] >= 0) {
       plan[n].slot = {Slot::Kind::state, home_state[n]};
     } else if (plan[n].materialize) {
@@ -234,7 +291,7 @@ CompiledProgram compile_program(const AnalyzedProgram& program) {
     if (compiled.phases[phase].kind != Phase::Kind::tile) continue;
     std::vector<int> members;
     for (int n = 0; n < node_count; ++n) {
-      if (nodes[n].kind == Node::Kind::op && plan[n].phase == static_cast<int>(phase)) members.push_back(n);
+      if (nodes[n].kind == Node::Kind::op && !folded[n] && plan[n].phase == static_cast<int>(phase)) members.push_back(n);
     }
     std::vector<int> free_slots;
     std::vector<int> release_after(node_count, -1);  // position of last reader in this phase
@@ -267,22 +324,27 @@ CompiledProgram compile_program(const AnalyzedProgram& program) {
 
   // Pass 4: fill in the instructions.
   for (int n = 0; n < node_count; ++n) {
-    if (nodes[n].kind != Node::Kind::op) continue;
+    if (nodes[n].kind != Node::Kind::op || folded[n]) continue;
     Instruction& instruction = compiled.phases[plan[n].phase].instructions[plan[n].position];
-    for (int i = 0; i < op_info(nodes[n].op).arity; ++i) instruction.arguments[i] = plan[nodes[n].arguments[i]].slot;
+    for (int i = 0; i < op_info(nodes[n].op).arity; ++i) {
+      instruction.arguments[i] = plan[nodes[n].arguments[i]].slot;
+      if (scale_of_argument[n][i] >= 0) instruction.scales[i] = plan[scale_of_argument[n][i]].slot;
+    }
     instruction.result = plan[n].slot;
     if (op_info(nodes[n].op).type_rule == TypeRule::reduction) instruction.accumulator = compiled.accumulators++;
+    instruction.subtract_from_result = update_fused && n == update;
   }
   compiled.scalar_constants.assign(scalar_slots, std::numeric_limits<double>::quiet_NaN());
   for (auto [slot, value] : constants) compiled.scalar_constants[slot] = value;
   compiled.update = final_slot(update);
   compiled.update_applied_in_place = update_in_tile;
-  if (update_in_tile) {
-    // The tile loop applies it after the phase's last instruction: mark with a sentinel
-    // instruction that subtracts the update tile from the weights.
+  if (update_in_tile && !update_fused) {
+    // The tile loop applies it after the phase's last instruction: w -= copy(update).
     Instruction apply;
-    apply.op = -1;
+    apply.op = copy_op();
     apply.arguments[0] = plan[update].slot;
+    apply.result = {Slot::Kind::weights, 0};
+    apply.subtract_from_result = true;
     compiled.phases[plan[update].phase].instructions.push_back(apply);
   }
   for (int s = 0; s < compiled.state_count; ++s) {
@@ -308,6 +370,48 @@ ProgramOptimizer<T>::ProgramOptimizer(std::shared_ptr<const CompiledProgram> pro
   for (const ValueType& shape : p.full_slot_shapes) full_.push_back(Buffer::Zero(element_count(shape)));
   for (int s = 0; s < p.state_count; ++s) states_.push_back(Buffer::Zero(static_cast<long>(rows) * cols));
   accumulators_.assign(static_cast<std::size_t>(p.accumulators) * reduction_accumulator_size, 0.0);
+
+  tensor_bases_.assign(2, nullptr);  // weights and gradient: set by each step
+  for (Buffer& state : states_) tensor_bases_.push_back(state.data());
+  for (Buffer& full : full_) tensor_bases_.push_back(full.data());
+  for (int k = 0; k < p.tile_slots; ++k) tensor_bases_.push_back(tiles_.data() + k * tile_elements<T>);
+
+  for (const Phase& phase : p.phases) {
+    BoundPhase bound;
+    bound.kind = phase.kind;
+    if (phase.kind == Phase::Kind::tile) bound.count = element_count(phase.shape);
+    if (phase.kind == Phase::Kind::matrix) {  // run from the compiled phase itself
+      bound_phases_.push_back(std::move(bound));
+      continue;
+    }
+    for (const Instruction& instruction : phase.instructions) {
+      const OpInfo& op = op_info(instruction.op);
+      BoundInstruction b;
+      b.arity = op.arity;
+      for (int i = 0; i < op.arity; ++i) {
+        b.arguments[i] = bind(instruction.arguments[i]);
+        if (instruction.scales[i].kind == Slot::Kind::scalar) b.arguments[i].scale = instruction.scales[i].index;
+      }
+      if (instruction.accumulator >= 0) {
+        b.accumulate = op.kernels<T>().accumulate;
+        b.accumulator = &accumulators_[instruction.accumulator * reduction_accumulator_size];
+        b.scalar_result = instruction.result.index;
+        b.finish = op.finish;
+      } else {
+        b.elementwise = instruction.subtract_from_result ? op.kernels<T>().subtract_from
+                                                         : op.kernels<T>().elementwise;
+        b.result = bind(instruction.result);
+      }
+      for (const BoundOperand& operand : b.arguments) {
+        if (operand.advances && std::find(bound.streamed_bases.begin(), bound.streamed_bases.end(),
+                                          operand.base) == bound.streamed_bases.end()) {
+          bound.streamed_bases.push_back(operand.base);
+        }
+      }
+      bound.instructions.push_back(b);
+    }
+    bound_phases_.push_back(std::move(bound));
+  }
 }
 
 template <class T>
@@ -316,64 +420,78 @@ long ProgramOptimizer<T>::element_count(ValueType shape) const {
 }
 
 template <class T>
-T* ProgramOptimizer<T>::tensor_base(const Slot& slot, long tile_start) {
+typename ProgramOptimizer<T>::BoundOperand ProgramOptimizer<T>::bind(const Slot& slot) {
+  const int states = static_cast<int>(states_.size());
+  const int fulls = static_cast<int>(full_.size());
   switch (slot.kind) {
-    case Slot::Kind::tile: return tiles_.data() + static_cast<long>(slot.index) * tile_elements<T>;
-    case Slot::Kind::full: return full_[slot.index].data() + tile_start;
-    case Slot::Kind::state: return states_[slot.index].data() + tile_start;
-    case Slot::Kind::weights: return weights_ + tile_start;
-    case Slot::Kind::gradient: return const_cast<T*>(gradient_) + tile_start;
-    default: return nullptr;
+    case Slot::Kind::scalar: return {-1, slot.index, 0};
+    case Slot::Kind::weights: return {weights_base, -1, 1};
+    case Slot::Kind::gradient: return {gradient_base, -1, 1};
+    case Slot::Kind::state: return {2 + slot.index, -1, 1};
+    case Slot::Kind::full: return {2 + states + slot.index, -1, 1};
+    case Slot::Kind::tile: return {2 + states + fulls + slot.index, -1, 0};
+    default: return {};
   }
 }
 
 template <class T>
-OperandView<T> ProgramOptimizer<T>::operand(const Slot& slot, long tile_start) {
-  if (slot.kind == Slot::Kind::scalar) return {nullptr, scalars_[slot.index], true};
-  return {tensor_base(slot, tile_start), T(0), false};
+T* ProgramOptimizer<T>::tensor_base(const Slot& slot) {
+  const int base = bind(slot).base;
+  return base >= 0 ? tensor_bases_[base] : nullptr;
 }
 
 template <class T>
-void ProgramOptimizer<T>::run_scalar(const Instruction& instruction) {
-  const OpInfo& op = op_info(instruction.op);
+void ProgramOptimizer<T>::run_scalar(const BoundInstruction& instruction) {
   std::array<OperandView<T>, max_arity> args;
-  for (int i = 0; i < op.arity; ++i) args[i] = operand(instruction.arguments[i], 0);
-  op.kernels<T>().elementwise(1, args.data(), &scalars_[instruction.result.index]);
-}
-
-template <class T>
-void ProgramOptimizer<T>::run_tile_phase(const Phase& phase) {
-  const long count = element_count(phase.shape);
-  for (const Instruction& instruction : phase.instructions) {
-    if (instruction.accumulator >= 0) {
-      std::fill_n(&accumulators_[instruction.accumulator * reduction_accumulator_size],
-                  reduction_accumulator_size, 0.0);
-    }
+  for (int i = 0; i < instruction.arity; ++i) {
+    const BoundOperand& a = instruction.arguments[i];
+    args[i] = a.scalar >= 0 ? OperandView<T>{nullptr, scalars_[a.scalar], true}
+                            : OperandView<T>{tensor_bases_[a.base], T(0), false};
   }
+  instruction.elementwise(1, args.data(), &scalars_[instruction.result.scalar]);
+}
+
+template <class T>
+void ProgramOptimizer<T>::run_tile_phase(const BoundPhase& phase) {
+  const long count = phase.count;
+  for (const BoundInstruction& instruction : phase.instructions) {
+    if (instruction.accumulator) std::fill_n(instruction.accumulator, reduction_accumulator_size, 0.0);
+  }
+  constexpr long tile = tile_elements<T>;
+  constexpr long line = 64 / sizeof(T);
   std::array<OperandView<T>, max_arity> args;
-  for (long start = 0; start < count; start += tile_elements<T>) {
-    const long n = std::min(tile_elements<T>, count - start);
-    for (const Instruction& instruction : phase.instructions) {
-      if (instruction.op < 0) {  // apply the update: w -= update
-        Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(weights_ + start, n) -=
-            Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(tensor_base(instruction.arguments[0], start), n);
-        continue;
+  for (long start = 0; start < count; start += tile) {
+    const long n = std::min(tile, count - start);
+    // The next tile of every streamed tensor is requested now, so all streams load at once
+    // while this tile is worked on (each op's pass alone would walk one or two streams).
+    if (start + tile < count) {
+      const long ahead = std::min(tile, count - start - tile);
+      for (int base : phase.streamed_bases) {
+        const T* next = tensor_bases_[base] + start + tile;
+        for (long k = 0; k < ahead; k += line) __builtin_prefetch(next + k);
       }
-      const OpInfo& op = op_info(instruction.op);
-      for (int i = 0; i < op.arity; ++i) args[i] = operand(instruction.arguments[i], start);
-      if (instruction.accumulator >= 0) {
-        op.kernels<T>().accumulate(n, args.data(),
-                                   &accumulators_[instruction.accumulator * reduction_accumulator_size]);
+    }
+    for (const BoundInstruction& instruction : phase.instructions) {
+      for (int i = 0; i < instruction.arity; ++i) {
+        const BoundOperand& a = instruction.arguments[i];
+        if (a.scalar >= 0) {
+          args[i] = {nullptr, scalars_[a.scalar], true};
+        } else {
+          args[i] = {tensor_bases_[a.base] + start * a.advances, T(0), false};
+          if (a.scale >= 0) args[i].scale = &scalars_[a.scale];
+        }
+      }
+      if (instruction.accumulate) {
+        instruction.accumulate(n, args.data(), instruction.accumulator);
       } else {
-        op.kernels<T>().elementwise(n, args.data(), tensor_base(instruction.result, start));
+        instruction.elementwise(n, args.data(),
+                                tensor_bases_[instruction.result.base] + start * instruction.result.advances);
       }
     }
   }
-  for (const Instruction& instruction : phase.instructions) {
-    if (instruction.accumulator < 0) continue;
-    const OpInfo& op = op_info(instruction.op);
-    scalars_[instruction.result.index] = static_cast<T>(
-        op.finish(&accumulators_[instruction.accumulator * reduction_accumulator_size], count));
+  for (const BoundInstruction& instruction : phase.instructions) {
+    if (!instruction.accumulate) continue;
+    scalars_[instruction.scalar_result] = static_cast<T>(instruction.finish(instruction.accumulator, count));
   }
 }
 
@@ -386,26 +504,27 @@ void ProgramOptimizer<T>::run_matrix(const Phase& phase) {
     const Slot& slot = instruction.arguments[i];
     ValueType shape = ValueType::parameter_shaped();
     if (slot.kind == Slot::Kind::full) shape = program_->full_slot_shapes[slot.index];
-    args[i] = {tensor_base(slot, 0), extent(shape.rows), extent(shape.cols)};
+    args[i] = {tensor_base(slot), extent(shape.rows), extent(shape.cols)};
   }
-  op.kernels<T>().matrix(args.data(), tensor_base(instruction.result, 0));
+  op.kernels<T>().matrix(args.data(), tensor_base(instruction.result));
 }
 
 template <class T>
 void ProgramOptimizer<T>::step(std::span<T> weights, std::span<const T> gradient, T learning_rate,
                                long t) {
   const CompiledProgram& p = *program_;
-  weights_ = weights.data();
-  gradient_ = gradient.data();
+  tensor_bases_[weights_base] = weights.data();
+  tensor_bases_[gradient_base] = const_cast<T*>(gradient.data());  // never a result slot
   if (p.learning_rate_slot >= 0) scalars_[p.learning_rate_slot] = learning_rate;
   if (p.step_slot >= 0) scalars_[p.step_slot] = static_cast<T>(t);
-  for (const Phase& phase : p.phases) {
+  for (std::size_t i = 0; i < bound_phases_.size(); ++i) {
+    const BoundPhase& phase = bound_phases_[i];
     switch (phase.kind) {
       case Phase::Kind::scalar:
-        for (const Instruction& instruction : phase.instructions) run_scalar(instruction);
+        for (const BoundInstruction& instruction : phase.instructions) run_scalar(instruction);
         break;
       case Phase::Kind::tile: run_tile_phase(phase); break;
-      case Phase::Kind::matrix: run_matrix(phase); break;
+      case Phase::Kind::matrix: run_matrix(p.phases[i]); break;
     }
   }
   const long size = static_cast<long>(rows_) * cols_;
@@ -413,9 +532,9 @@ void ProgramOptimizer<T>::step(std::span<T> weights, std::span<const T> gradient
   // States first: a copied state may be the old weights. The update never lives in a
   // state buffer that a copy replaces (such an old value is snapshotted).
   for (const auto& [state, slot] : p.final_state_copies) {
-    states_[state] = Map(tensor_base(slot, 0), size);
+    states_[state] = Map(tensor_base(slot), size);
   }
-  if (!p.update_applied_in_place) Map(weights_, size) -= Map(tensor_base(p.update, 0), size);
+  if (!p.update_applied_in_place) Map(weights.data(), size) -= Map(tensor_base(p.update), size);
 }
 
 template <class T>

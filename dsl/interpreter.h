@@ -27,6 +27,8 @@ struct Instruction {
   std::array<Slot, 3> arguments{};
   Slot result;          // for reductions: the scalar slot the finished value goes to
   int accumulator = -1; // reductions: which accumulator the tiles fold into
+  bool subtract_from_result = false;  // result -= op(args): the update applied to the weights
+  std::array<Slot, 3> scales{};  // a scalar slot: the tensor argument is read multiplied by it
 };
 
 struct Phase {
@@ -55,11 +57,14 @@ struct CompiledProgram {
 
 CompiledProgram compile_program(const AnalyzedProgram& program);
 
-// Elements per tile: small enough that a phase's tiles stay in the L1/L2 cache.
+// Elements per tile: a phase's tile slots and the tiles of the tensors it streams stay in
+// the L1 cache between one op's pass and the next (measured by bench_interpreter).
 template <class T>
-inline constexpr long tile_elements = 4096 / sizeof(T);
+inline constexpr long tile_elements = 2048 / sizeof(T);
 
-// The per-tensor runner: owns this tensor's state and scratch buffers.
+// The per-tensor runner: owns this tensor's state and scratch buffers. The compiled
+// program's slots are bound to this tensor's buffers once, at construction, so a step
+// only walks flat instruction lists.
 template <class T>
 class ProgramOptimizer final : public TensorOptimizer<T> {
  public:
@@ -72,10 +77,38 @@ class ProgramOptimizer final : public TensorOptimizer<T> {
 
  private:
   using Buffer = Eigen::Array<T, Eigen::Dynamic, 1>;
-  T* tensor_base(const Slot& slot, long tile_start);
-  OperandView<T> operand(const Slot& slot, long tile_start);
-  void run_scalar(const Instruction& instruction);
-  void run_tile_phase(const Phase& phase);
+  using ElementwiseKernel = void (*)(long, const OperandView<T>*, T*);
+  using AccumulateKernel = void (*)(long, const OperandView<T>*, double*);
+  // A tensor operand is tensor_bases_[base] + start * advances (tile slots do not advance);
+  // a scalar operand is scalars_[scalar].
+  struct BoundOperand {
+    int base = -1;
+    int scalar = -1;
+    long advances = 0;
+    int scale = -1;  // scalars_[scale] multiplies the tensor as it is read
+  };
+  struct BoundInstruction {
+    ElementwiseKernel elementwise = nullptr;
+    AccumulateKernel accumulate = nullptr;
+    int arity = 0;
+    std::array<BoundOperand, max_arity> arguments{};
+    BoundOperand result;
+    double* accumulator = nullptr;
+    int scalar_result = -1;  // reductions: where the finished value goes
+    double (*finish)(const double*, long) = nullptr;
+  };
+  struct BoundPhase {
+    Phase::Kind kind = Phase::Kind::scalar;
+    long count = 0;  // tile phases: elements of the loop
+    std::vector<BoundInstruction> instructions;
+    std::vector<int> streamed_bases;  // tensors the tile loop walks through (prefetched)
+  };
+  enum : int { weights_base = 0, gradient_base = 1 };
+
+  BoundOperand bind(const Slot& slot);
+  T* tensor_base(const Slot& slot);
+  void run_scalar(const BoundInstruction& instruction);
+  void run_tile_phase(const BoundPhase& phase);
   void run_matrix(const Phase& phase);
   long element_count(ValueType shape) const;
   int extent(Dim d) const { return d == Dim::rows ? rows_ : cols_; }
@@ -88,8 +121,8 @@ class ProgramOptimizer final : public TensorOptimizer<T> {
   std::vector<Buffer> full_;
   std::vector<Buffer> states_;
   std::vector<double> accumulators_;
-  T* weights_ = nullptr;
-  const T* gradient_ = nullptr;
+  std::vector<T*> tensor_bases_;  // weights, gradient, states, full slots, tile slots
+  std::vector<BoundPhase> bound_phases_;
 };
 
 // A factory the evaluator can train with.

@@ -10,6 +10,19 @@
 
 namespace symopt {
 namespace {
+template <class T>
+struct SignFunctor;
+}  // namespace
+}  // namespace symopt
+
+// Tells Eigen the sign functor has a packet path.
+template <class T>
+struct Eigen::internal::functor_traits<symopt::SignFunctor<T>> {
+  enum { Cost = 4 * Eigen::NumTraits<T>::AddCost, PacketAccess = true };
+};
+
+namespace symopt {
+namespace {
 
 template <class T>
 using ArrayX = Eigen::Array<T, Eigen::Dynamic, 1>;
@@ -46,20 +59,72 @@ void with_operands(const OperandView<T>* args, int arity, long n, Fn&& fn) {
   }
 }
 
-// Op functors take as many expressions as the op's arity.
-template <class F, int Arity>
-auto apply(const F& f, const auto& x, const auto& y, const auto& z) {
-  if constexpr (Arity == 1) return f(x);
-  else if constexpr (Arity == 2) return f(x, y);
-  else return f(x, y, z);
+// An elementwise operand as a source of fixed-size blocks (fully unrolled by Eigen) and of
+// one dynamic-size tail: a tile of a tensor, or a scalar broadcast.
+template <class T>
+struct TensorSource {
+  const T* data;
+  template <int Size>
+  auto block(long i) const { return Eigen::Map<const Eigen::Array<T, Size, 1>>(data + i); }
+  auto tail(long i, long n) const { return Eigen::Map<const ArrayX<T>>(data + i, n); }
+};
+template <class T>
+struct ScalarSource {
+  T value;
+  template <int Size>
+  auto block(long) const { return Eigen::Array<T, Size, 1>::Constant(value); }
+  auto tail(long, long n) const { return ArrayX<T>::Constant(n, value); }
+};
+
+template <class T>
+struct ScaledSource {
+  const T* data;
+  T scale;
+  template <int Size>
+  auto block(long i) const { return Eigen::Map<const Eigen::Array<T, Size, 1>>(data + i) * scale; }
+  auto tail(long i, long n) const { return Eigen::Map<const ArrayX<T>>(data + i, n) * scale; }
+};
+
+// Calls fn(sources...) with one source per argument; the tensor/scalar choice is made once
+// per call, not per element.
+// Scaled operands only where accepts_scaled_operands() says (binary ops): three source
+// kinds per argument multiply the instantiated kernels, and compile time with them.
+template <class T, int Remaining, bool Scaled, class Fn, class... Sources>
+void with_sources(const OperandView<T>* args, Fn& fn, Sources... sources) {
+  if constexpr (Remaining == 0) {
+    fn(sources...);
+  } else if (args->is_scalar) {
+    with_sources<T, Remaining - 1, Scaled>(args + 1, fn, sources..., ScalarSource<T>{args->scalar});
+  } else if (Scaled && args->scale) {
+    with_sources<T, Remaining - 1, Scaled>(args + 1, fn, sources..., ScaledSource<T>{args->data, *args->scale});
+  } else {
+    with_sources<T, Remaining - 1, Scaled>(args + 1, fn, sources..., TensorSource<T>{args->data});
+  }
 }
 
-template <class F, int Arity, class T>
+// out = op(args), or out -= op(args) (Subtract: the interpreter's fused `w -= update`; the
+// op's result is rounded to T before the subtraction either way). Blocks of four SIMD
+// packets, unrolled, then the tail. Everything by value, so the loop keeps it in registers.
+template <class F, bool Subtract, class T, class... Sources>
+void run_blocks(long n, T* out, Sources... sources) {
+  constexpr int block = 4 * Eigen::internal::packet_traits<T>::size;
+  long i = 0;
+  for (; i + block <= n; i += block) {
+    Eigen::Map<Eigen::Array<T, block, 1>> result(out + i);
+    if constexpr (Subtract) result -= F{}(sources.template block<block>(i)...);
+    else result = F{}(sources.template block<block>(i)...);
+  }
+  if (i < n) {
+    Eigen::Map<ArrayX<T>> result(out + i, n - i);
+    if constexpr (Subtract) result -= F{}(sources.tail(i, n - i)...);
+    else result = F{}(sources.tail(i, n - i)...);
+  }
+}
+
+template <class F, int Arity, bool Subtract, class T>
 void elementwise_kernel(long n, const OperandView<T>* args, T* out) {
-  Eigen::Map<ArrayX<T>> result(out, n);
-  with_operands(args, Arity, n, [&](const auto& x, const auto& y, const auto& z) {
-    result = apply<F, Arity>(F{}, x, y, z);
-  });
+  auto run = [n, out](auto... sources) { run_blocks<F, Subtract>(n, out, sources...); };
+  with_sources<T, Arity, Arity == 2>(args, run);
 }
 
 template <class F, int Arity, class T>
@@ -87,8 +152,10 @@ OpInfo elementwise(std::string_view name, std::string_view doc, std::string_view
   info.precedence = precedence;
   info.commutative = commutative;
   info.doc = doc;
-  info.f32.elementwise = &elementwise_kernel<F, Arity, float>;
-  info.f64.elementwise = &elementwise_kernel<F, Arity, double>;
+  info.f32.elementwise = &elementwise_kernel<F, Arity, false, float>;
+  info.f64.elementwise = &elementwise_kernel<F, Arity, false, double>;
+  info.f32.subtract_from = &elementwise_kernel<F, Arity, true, float>;
+  info.f64.subtract_from = &elementwise_kernel<F, Arity, true, double>;
   return info;
 }
 
@@ -132,13 +199,23 @@ auto nan_min(const auto& x, const auto& y) { return (x < y || x.isNaN()).select(
 struct Copy { auto operator()(const auto& x) const { return x; } };
 struct Neg { auto operator()(const auto& x) const { return -x; } };
 struct Abs { auto operator()(const auto& x) const { return x.abs(); } };
-struct Sign {
-  // sign(0) = 0 and sign(NaN) = NaN: the zero and the NaN pass through unchanged. (Eigen's
-  // own sign() agrees but is not vectorized: six times slower here.)
-  auto operator()(const auto& x) const {
-    using T = ScalarOf<decltype(x)>;
-    return (x > T(0)).select(T(1), (x < T(0)).select(T(-1), x));
+// sign with sign(0) = 0 (keeping the zero's sign) and sign(NaN) = NaN, as an Eigen functor
+// with a packet path: |x| > 0 (false for 0 and NaN) selects 1 with x's sign bit, anything
+// else passes x through. Seven bit/compare ops per packet; Eigen's own sign() is scalar.
+template <class T>
+struct SignFunctor {
+  T operator()(const T& x) const { return x > T(0) ? T(1) : x < T(0) ? T(-1) : x; }
+  template <class Packet>
+  Packet packetOp(const Packet& x) const {
+    namespace packet = Eigen::internal;
+    const Packet magnitude = packet::pabs(x);
+    const Packet nonzero = packet::pcmp_lt(packet::pzero(x), magnitude);
+    const Packet unit = packet::por(packet::pset1<Packet>(T(1)), packet::pandnot(x, magnitude));
+    return packet::pselect(nonzero, unit, x);
   }
+};
+struct Sign {
+  auto operator()(const auto& x) const { return x.unaryExpr(SignFunctor<ScalarOf<decltype(x)>>{}); }
 };
 struct Square { auto operator()(const auto& x) const { return x.square(); } };
 struct Cube { auto operator()(const auto& x) const { return x.cube(); } };

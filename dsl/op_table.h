@@ -23,6 +23,9 @@ struct OperandView {  // a tile of a tensor, or a scalar broadcast over the tile
   const T* data = nullptr;
   T scalar = 0;
   bool is_scalar = false;
+  // When set (only for ops that accepts_scaled_operands()), the tensor is read as
+  // data[i] * *scale: a folded `x * s` statement, the product rounded to T as if stored.
+  const T* scale = nullptr;
 };
 
 template <class T>
@@ -38,6 +41,8 @@ template <class T>
 struct OpKernels {
   // out[0..n) = op(args) over one tile (elementwise ops).
   void (*elementwise)(long n, const OperandView<T>* args, T* out) = nullptr;
+  // out[0..n) -= op(args): the same kernel fused with the interpreter's `w -= update`.
+  void (*subtract_from)(long n, const OperandView<T>* args, T* out) = nullptr;
   // Folds one tile into the accumulator (reductions).
   void (*accumulate)(long n, const OperandView<T>* args, double* accumulator) = nullptr;
   // out = op(args) over whole tensors; out's shape follows the type rule (matrix ops).
@@ -66,6 +71,11 @@ struct OpInfo {
     if constexpr (sizeof(T) == sizeof(float)) return f32; else return f64;
   }
 };
+
+// Whether an op's elementwise kernels read OperandView::scale (binary elementwise ops).
+inline bool accepts_scaled_operands(const OpInfo& op) {
+  return op.type_rule == TypeRule::elementwise && op.arity == 2;
+}
 
 std::span<const OpInfo> op_table();
 std::optional<int> find_op(std::string_view name);
