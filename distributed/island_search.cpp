@@ -26,6 +26,17 @@ StopReason reason_from_name(const std::string& name) {
   return StopReason::interrupted;
 }
 
+// Ends and joins the search thread if it still runs when the main thread leaves early.
+struct JoinOnExit {
+  IslandWorker& island;
+  std::thread& search;
+  ~JoinOnExit() {
+    if (!search.joinable()) return;
+    island.stop(StopReason::interrupted);
+    search.join();
+  }
+};
+
 // The main thread's loop: MPI traffic, liveness, and the end of the run.
 class Coordinator {
  public:
@@ -36,6 +47,9 @@ class Coordinator {
   IslandOutcome run(const std::vector<WarmStartProgram>& warm_starts) {
     IslandWorker island(world_, config_, warm_starts, hooks_, options_, peers_);
     std::thread search([&] { island.search(); });
+    // An exception here (a run directory that cannot be written) must not destroy a
+    // running thread, which would terminate the process without a message.
+    const JoinOnExit join_on_exit{island, search};
     bool joined = false;
     double search_ended_at = 0;
     for (;;) {

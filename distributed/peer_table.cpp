@@ -34,7 +34,7 @@ std::vector<int> PeerTable::newly_lost(double now) {
   std::vector<int> lost;
   for (int r = 0; r < static_cast<int>(peers_.size()); ++r) {
     Peer& p = peers_[static_cast<std::size_t>(r)];
-    if (r == self_ || p.lost || p.status.finished) continue;
+    if (r == self_ || p.lost || p.status.finished || (self_ != 0 && r != 0)) continue;
     if (now - p.last_heard > timeout_) {
       p.lost = true;
       lost.push_back(r);

@@ -20,6 +20,9 @@ class PeerTable {
   void heard(int rank, double now);
   void update(const IslandStatus& status, double now);
   // Ranks whose silence just passed the timeout (each reported once until heard again).
+  // Rank 0 watches every rank; the others only rank 0, the one rank that sends to them
+  // regularly (heartbeats go through rank 0; migrations between the others may come
+  // minutes apart, and a finished rank tells only rank 0).
   std::vector<int> newly_lost(double now);
 
   bool lost(int rank) const;

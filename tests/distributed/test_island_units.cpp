@@ -364,5 +364,12 @@ TEST(DistributedPeerTable, SilentRanksAreLostAndComeBackWhenHeard) {
   EXPECT_EQ(peers.lost_ranks(), (std::vector<int>{2}));
 }
 
+TEST(DistributedPeerTable, OtherRanksWatchOnlyRankZero) {
+  // Rank 1 hears rank 2 only through migrations, minutes apart: its silence means nothing.
+  PeerTable peers(1, 3, 5.0, 0.0);
+  EXPECT_EQ(peers.newly_lost(6.0), (std::vector<int>{0}));
+  EXPECT_FALSE(peers.lost(2));
+}
+
 }  // namespace
 }  // namespace symopt::distributed

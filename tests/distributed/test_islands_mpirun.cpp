@@ -123,7 +123,7 @@ TEST_F(DistributedIslands, TwoRanksWriteOneRunDirectoryWithProgramsFromBoth) {
   EXPECT_GT(total, rank_zero_own);
 }
 
-TEST_F(DistributedIslands, AnEvaluationBudgetIsSplitOverTheRanks) {
+TEST_F(DistributedIslands, AnEvaluationBudgetIsSplitOverTheRanksAndTheRunResumesOnOneProcess) {
   std::vector<std::string> arguments = search_arguments();
   arguments.insert(arguments.end(), {"--evaluations", "101"});
   MpirunProcess mpirun(2, {}, arguments);
@@ -132,6 +132,12 @@ TEST_F(DistributedIslands, AnEvaluationBudgetIsSplitOverTheRanks) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   expect_valid_run_directory();
   EXPECT_EQ(checkpoint_state().at("counters").at("evaluations").get<long>(), 101);  // 51 + 50
+
+  // The island run continues on one process from rank 0's checkpoint (all ranks' counts).
+  const std::string resume = std::string(SYMOPT_BINARY) + " search --resume " + run_directory().string() +
+                             " --evaluations 150 --quiet > /dev/null 2>&1";
+  ASSERT_EQ(std::system(resume.c_str()), 0) << resume;
+  EXPECT_EQ(checkpoint_state().at("counters").at("evaluations").get<long>(), 150);
 }
 
 TEST_F(DistributedIslands, AKilledRankIsGivenUpAndTheOthersFinish) {
