@@ -163,7 +163,7 @@ TEST(SearchEngine, WallTimeAndStopRequestsEndTheRunPromptly) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(r.reason, StopReason::wall_time);
     EXPECT_GE(seconds, 0.45);
-    EXPECT_LT(seconds, 2.0);
+    EXPECT_LT(seconds, 5.0);  // stops near the budget (slack for sanitizer builds)
 
     std::atomic<bool> stop = false;
     SearchHooks stopping = slow;
