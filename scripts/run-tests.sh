@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The whole test run CI does (.ci/run calls exactly this): dependencies, the suite, the suite
-# again under AddressSanitizer+UBSan, the parallel tests under ThreadSanitizer, and ~60 s of
-# fuzzing parse+analyze+print. Prints each phase's wall time; stops at the first failure.
-#   scripts/run-tests.sh            (as root on Debian; docs/testing.md has phases and timings)
+# The test run (.ci/run calls exactly `scripts/run-tests.sh`): dependencies and the suite.
+# With --all also the suite under AddressSanitizer+UBSan, the parallel tests under
+# ThreadSanitizer and ~60 s of fuzzing parse+analyze+print. Those phases are not in CI yet:
+# they have not run to completion on the development machine, and their cold build time
+# (~75 min estimated, docs/testing.md) would leave no margin in CI's 90 minutes.
+# Prints each phase's wall time; stops at the first failure.
+#   scripts/run-tests.sh [--all]    (as root on Debian; docs/testing.md has phases and timings)
 # Build directories can be moved with SYMOPT_BUILD_DIR, SYMOPT_ASAN_DIR, SYMOPT_TSAN_DIR;
 # the fuzzer builds in build-fuzz (fuzz/run.sh). Set CMAKE_CXX_COMPILER_LAUNCHER=ccache in the
 # environment to reuse objects between runs (CMake reads it).
@@ -13,6 +16,12 @@ build_dir="${SYMOPT_BUILD_DIR:-build}"
 asan_dir="${SYMOPT_ASAN_DIR:-build-asan}"
 tsan_dir="${SYMOPT_TSAN_DIR:-build-tsan}"
 fuzz_seconds="${SYMOPT_FUZZ_SECONDS:-60}"
+all_phases=false
+case "${1:-}" in
+  "") ;;
+  --all) all_phases=true ;;
+  *) echo "usage: scripts/run-tests.sh [--all]" >&2; exit 2 ;;
+esac
 
 run_started=$SECONDS
 phase_name=""
@@ -38,6 +47,10 @@ cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DSYMOPT_MPI=ON >/dev/null
 cmake --build "$build_dir" -j2
 ctest --test-dir "$build_dir" --output-on-failure -j2
 end_phase
+if ! $all_phases; then
+  echo "=== the suite passed in $((SECONDS - run_started)) s (sanitizers and fuzzing: scripts/run-tests.sh --all)"
+  exit 0
+fi
 
 # 2. The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer. -O2 with line
 # tables keeps the run short and the stack traces readable; every UB report stops the process
