@@ -133,8 +133,10 @@ TEST_F(KillAndResume, CheckpointsAlwaysLoadLittleWorkIsLostAndTheHallOfFameOnlyG
     const LostWork lost = work_after_checkpoint(run, *loaded);
     const long thrown_away = lost.logged_evaluations - counters.evaluations;
     // One checkpoint interval of work at the fastest rate the process reported, plus the
-    // batch in flight when the interval ended.
-    const double allowed = lost.fastest_rate * checkpoint_seconds * 1.25 + batch_size;
+    // batch in flight when the interval ended. The interval is 0.2 s, so the scheduler of a
+    // loaded 2-core machine can hold a checkpoint back by a good part of it: allow twice the
+    // interval (a run that stopped checkpointing would lose everything since its last one).
+    const double allowed = lost.fastest_rate * checkpoint_seconds * 2 + batch_size;
     EXPECT_GE(thrown_away, 0) << "round " << round;
     EXPECT_LE(thrown_away, allowed) << "round " << round << ": lost " << thrown_away << " evaluations ("
                                     << lost.lines << " progress lines after the checkpoint)";
