@@ -233,6 +233,46 @@ void run_funnel_after_search(const std::filesystem::path& directory, const Optio
   if (!o.json) fmt::print("\n{}", funnel_markdown(result));  // with --json: funnel.json in the run directory
 }
 
+// The suite's evaluator; a suite that cannot be built (unknown task data, missing files) is
+// bad input.
+std::unique_ptr<Evaluator> make_evaluator(const SuiteConfig& suite) {
+  try {
+    return std::make_unique<Evaluator>(suite);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::runtime_error& error) {
+    throw InputError(fmt::format("suite: {}", error.what()));
+  }
+}
+
+// The hooks every search takes from the evaluator, and Ctrl-C.
+SearchHooks evaluator_hooks(Evaluator& evaluator) {
+  SearchHooks hooks;
+  hooks.fitness = [&evaluator](const AnalyzedProgram& program) { return evaluator.evaluate(program); };
+  hooks.batch_fitness = [&evaluator](const std::vector<AnalyzedProgram>& programs) {
+    return evaluator.evaluate_all(programs);
+  };
+  hooks.cache_statistics = [&evaluator] { return evaluator.cache_statistics(); };
+  hooks.stop_requested = &stop_requested;
+  return hooks;
+}
+
+// Progress log and line, checkpoints and discoveries go to the run directory.
+void add_run_directory_hooks(SearchHooks& hooks, RunDirectory& run, bool quiet, bool live) {
+  hooks.on_progress = [&run, quiet, live](const ProgressReport& report) {
+    run.append_progress(report);
+    if (quiet) return;
+    if (live) {
+      fmt::print(stderr, "\r{}\x1b[K", format_progress_line(report));
+    } else {
+      fmt::print(stderr, "{}\n", format_progress_line(report));
+    }
+    std::fflush(stderr);
+  };
+  hooks.on_checkpoint = [&run](const SearchState& current, const ProgressReport&) { run.write_checkpoint(current); };
+  hooks.on_hall_of_fame_entry = [&run](const HallOfFameEntry& entry) { run.append_discovery(entry); };
+}
+
 #ifdef SYMOPT_MPI
 // Under mpirun or srun with several ranks: one island per rank (distributed/). Rank 0
 // writes the run directory and the progress line; the others are silent.
@@ -250,36 +290,15 @@ void run_island_search_command(const Options& o, distributed::MpiWorld& world) {
     throw std::runtime_error("not every MPI rank started");
   }
   if (!quiet) fmt::print(stderr, "{} islands; preparing the suite ({})...\n", world.ranks(), fmt::join(config.suite.tasks, ", "));
-  std::unique_ptr<Evaluator> evaluator;
-  try {
-    evaluator = std::make_unique<Evaluator>(config.suite);
-  } catch (const std::runtime_error& error) {
-    if (dynamic_cast<const InputError*>(&error)) throw;
-    throw InputError(fmt::format("suite: {}", error.what()));
-  }
+  const std::unique_ptr<Evaluator> evaluator = make_evaluator(config.suite);
   std::optional<RunDirectory> run;
   if (root) run.emplace(RunDirectory::create(prepared.directory, config, new_run_id(config.seed)));
   const StopOnSignals signals;
-  SearchHooks hooks;
-  hooks.fitness = [&](const AnalyzedProgram& program) { return evaluator->evaluate(program); };
-  hooks.batch_fitness = [&](const std::vector<AnalyzedProgram>& programs) { return evaluator->evaluate_all(programs); };
-  hooks.cache_statistics = [&] { return evaluator->cache_statistics(); };
-  hooks.stop_requested = &stop_requested;
+  SearchHooks hooks = evaluator_hooks(*evaluator);
   distributed::IslandOptions options;
   options.run_id = root ? run->run_id() : fmt::format("rank{}", world.rank());
   if (root) {
-    hooks.on_progress = [&](const ProgressReport& report) {
-      run->append_progress(report);
-      if (quiet) return;
-      if (live) {
-        fmt::print(stderr, "\r{}\x1b[K", format_progress_line(report));
-      } else {
-        fmt::print(stderr, "{}\n", format_progress_line(report));
-      }
-      std::fflush(stderr);
-    };
-    hooks.on_checkpoint = [&](const SearchState& current, const ProgressReport&) { run->write_checkpoint(current); };
-    hooks.on_hall_of_fame_entry = [&](const HallOfFameEntry& entry) { run->append_discovery(entry); };
+    add_run_directory_hooks(hooks, *run, quiet, live);
     options.statistics_file = run->path() / "islands.json";
     options.note = [&](const std::string& text) { fmt::print(stderr, "{}note: {}\n", live ? "\n" : "", text); };
   } else {
@@ -313,14 +332,7 @@ void run_search_command(const Options& o) {
   const bool live = !o.quiet && ::isatty(STDERR_FILENO);
   if (!o.quiet) fmt::print(stderr, "preparing the suite ({}; AdamW baselines are computed once and cached)...\n",
                            fmt::join(config.suite.tasks, ", "));
-  std::unique_ptr<Evaluator> evaluator;
-  try {
-    evaluator = std::make_unique<Evaluator>(config.suite);
-  } catch (const InputError&) {
-    throw;
-  } catch (const std::runtime_error& error) {
-    throw InputError(fmt::format("suite: {}", error.what()));  // unknown task data, missing files, ...
-  }
+  const std::unique_ptr<Evaluator> evaluator = make_evaluator(config.suite);
   if (!o.quiet) {
     for (const std::string& warning : evaluator->warnings()) fmt::print(stderr, "warning: {}\n", warning);
   }
@@ -337,23 +349,8 @@ void run_search_command(const Options& o) {
   }
 
   const StopOnSignals signals;
-  SearchHooks hooks;
-  hooks.fitness = [&](const AnalyzedProgram& program) { return evaluator->evaluate(program); };
-  hooks.batch_fitness = [&](const std::vector<AnalyzedProgram>& programs) { return evaluator->evaluate_all(programs); };
-  hooks.cache_statistics = [&] { return evaluator->cache_statistics(); };
-  hooks.stop_requested = &stop_requested;
-  hooks.on_progress = [&](const ProgressReport& report) {
-    run->append_progress(report);
-    if (o.quiet) return;
-    if (live) {
-      fmt::print(stderr, "\r{}\x1b[K", format_progress_line(report));
-    } else {
-      fmt::print(stderr, "{}\n", format_progress_line(report));
-    }
-    std::fflush(stderr);
-  };
-  hooks.on_checkpoint = [&](const SearchState& current, const ProgressReport&) { run->write_checkpoint(current); };
-  hooks.on_hall_of_fame_entry = [&](const HallOfFameEntry& entry) { run->append_discovery(entry); };
+  SearchHooks hooks = evaluator_hooks(*evaluator);
+  add_run_directory_hooks(hooks, *run, o.quiet, live);
 
   if (!prepared.resumed) {
     state = start_search(config, prepared.warm_starts, hooks, run->run_id());
