@@ -15,7 +15,7 @@
 namespace symopt {
 namespace {
 
-constexpr int kind_count = 6;
+constexpr int kind_count = 7;
 constexpr double smallest_constant = 1e-30;
 constexpr double largest_constant = 1e30;
 
@@ -66,10 +66,34 @@ bool prefers_constant(int op, int argument) {
          (name == "pow" && argument == 1);
 }
 
-struct ConstantSite {
+struct ArgumentSite {
   std::size_t statement;
   int argument;
 };
+using ConstantSite = ArgumentSite;
+
+std::vector<ArgumentSite> variable_sites(const Program& program) {
+  std::vector<ArgumentSite> sites;
+  for (std::size_t k = 0; k < program.body.size(); ++k) {
+    const Statement& s = program.body[k];
+    for (int i = 0; i < op_info(s.op).arity; ++i) {
+      if (!s.arguments[i].is_constant()) sites.push_back({k, i});
+    }
+  }
+  return sites;
+}
+
+// The allowed ops the program already uses (in order of first use, so draws are reproducible).
+std::vector<int> ops_in_use(const Program& program, const std::vector<int>& allowed) {
+  std::vector<int> used;
+  for (const Statement& s : program.body) {
+    if (std::find(allowed.begin(), allowed.end(), s.op) != allowed.end() &&
+        std::find(used.begin(), used.end(), s.op) == used.end()) {
+      used.push_back(s.op);
+    }
+  }
+  return used;
+}
 
 std::vector<ConstantSite> constant_sites(const Program& program, bool nonzero_only) {
   std::vector<ConstantSite> sites;
@@ -104,6 +128,7 @@ std::string_view mutation_kind_name(MutationKind kind) {
     case MutationKind::change_argument: return "change argument";
     case MutationKind::replace_constant: return "replace constant";
     case MutationKind::perturb_constant: return "perturb constant";
+    case MutationKind::wrap_argument: return "wrap argument";
   }
   return "?";
 }
@@ -149,12 +174,19 @@ std::optional<Mutation> Mutator::mutate(const Program& parent, Rng& rng) const {
       length >= 1 ? s.weights.change_argument : 0,
       has_constants ? s.weights.replace_constant : 0,
       !constant_sites(parent, true).empty() ? s.weights.perturb_constant : 0,
+      static_cast<int>(length) < s.max_statements && !ops_.empty() && !variable_sites(parent).empty()
+          ? s.weights.wrap_argument
+          : 0,
   };
   double total = 0;
   for (double w : weights) total += w;
   if (total <= 0) return std::nullopt;
 
   auto random_constant = [&] { return pick(s.constant_palette, rng); };
+  const std::vector<int> reusable_ops = ops_in_use(parent, ops_);
+  auto random_op = [&] {
+    return !reusable_ops.empty() && rng.chance(s.reuse_op_probability) ? pick(reusable_ops, rng) : pick(ops_, rng);
+  };
   auto random_operand = [&](const std::vector<int>& defined, int op, int argument) {
     const double constant_chance = prefers_constant(op, argument) ? 0.8 : s.constant_argument_probability;
     if (rng.chance(constant_chance)) return Operand::of_constant(random_constant());
@@ -175,7 +207,7 @@ std::optional<Mutation> Mutator::mutate(const Program& parent, Rng& rng) const {
       const std::size_t position = static_cast<std::size_t>(rng.below(static_cast<int>(length) + 1));
       const std::vector<int> defined = defined_before(parent, position);
       Statement statement;
-      statement.op = pick(ops_, rng);
+      statement.op = random_op();
       for (int i = 0; i < op_info(statement.op).arity; ++i) {
         statement.arguments[i] = random_operand(defined, statement.op, i);
       }
@@ -196,8 +228,8 @@ std::optional<Mutation> Mutator::mutate(const Program& parent, Rng& rng) const {
       const std::size_t k = static_cast<std::size_t>(rng.below(static_cast<int>(length)));
       Statement& statement = child.body[k];
       const int old_arity = op_info(statement.op).arity;
-      int op = pick(ops_, rng);
-      for (int attempt = 0; attempt < 8 && op == statement.op; ++attempt) op = pick(ops_, rng);
+      int op = random_op();
+      for (int attempt = 0; attempt < 8 && op == statement.op; ++attempt) op = random_op();
       if (op == statement.op) return std::nullopt;  // the op set has only this op
       statement.op = op;
       const std::vector<int> defined = defined_before(parent, k);
@@ -242,6 +274,32 @@ std::optional<Mutation> Mutator::mutate(const Program& parent, Rng& rng) const {
         }
       }
       result.description = line_change(parent, child, site.statement, "perturb constant");
+      break;
+    }
+    case MutationKind::wrap_argument: {
+      const ArgumentSite site = pick(variable_sites(parent), rng);
+      Statement wrapper;
+      wrapper.op = random_op();
+      const int arity = op_info(wrapper.op).arity;
+      const Operand wrapped = parent.body[site.statement].arguments[site.argument];
+      // The wrapped value goes into a slot that takes a value, not one that wants a rate or
+      // a bound (interp's weight), unless the op has no other slot.
+      std::vector<int> slots;
+      for (int i = 0; i < arity; ++i) {
+        if (!prefers_constant(wrapper.op, i)) slots.push_back(i);
+      }
+      const int slot = slots.empty() ? rng.below(arity) : pick(slots, rng);
+      const std::vector<int> defined = defined_before(parent, site.statement);
+      for (int i = 0; i < arity; ++i) {
+        wrapper.arguments[i] = i == slot ? wrapped : random_operand(defined, wrapper.op, i);
+      }
+      wrapper.target = fresh_temporary(child);
+      child.body.insert(child.body.begin() + static_cast<long>(site.statement), wrapper);
+      child.body[site.statement + 1].arguments[site.argument] = Operand::of_variable(wrapper.target);
+      result.description = fmt::format("wrap argument {} at line {}: {}  ->  {}; {}", site.argument + 1,
+                                       site.statement + 1, statement_text(parent, parent.body[site.statement]),
+                                       statement_text(child, wrapper),
+                                       statement_text(child, child.body[site.statement + 1]));
       break;
     }
   }

@@ -12,7 +12,15 @@
 
 namespace symopt {
 
-enum class MutationKind { insert_statement, delete_statement, change_op, change_argument, replace_constant, perturb_constant };
+enum class MutationKind {
+  insert_statement,
+  delete_statement,
+  change_op,
+  change_argument,
+  replace_constant,
+  perturb_constant,
+  wrap_argument
+};
 std::string_view mutation_kind_name(MutationKind kind);
 
 struct Mutation {

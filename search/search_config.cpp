@@ -225,8 +225,10 @@ void read_mutation(KeyReader& r, MutationSettings& m) {
     w.number("change_argument", weights.change_argument, 0, 1e6);
     w.number("replace_constant", weights.replace_constant, 0, 1e6);
     w.number("perturb_constant", weights.perturb_constant, 0, 1e6);
+    w.number("wrap_argument", weights.wrap_argument, 0, 1e6);
     const double total = weights.insert_statement + weights.delete_statement + weights.change_op +
-                         weights.change_argument + weights.replace_constant + weights.perturb_constant;
+                         weights.change_argument + weights.replace_constant + weights.perturb_constant +
+                         weights.wrap_argument;
     if (total <= 0) {
       throw InputError(fmt::format("{}: key '{}': at least one mutation weight must be positive",
                                    w.source(), w.path()));
@@ -245,6 +247,7 @@ void read_mutation(KeyReader& r, MutationSettings& m) {
   r.integer("constant_significant_digits", m.constant_significant_digits, 0, 17);
   r.number("constant_argument_probability", m.constant_argument_probability, 0, 1);
   r.number("new_variable_probability", m.new_variable_probability, 0, 1);
+  r.number("reuse_op_probability", m.reuse_op_probability, 0, 1);
   r.numbers("constant_palette", m.constant_palette);
   if (m.constant_palette.empty()) {
     r.fail("constant_palette", "expected at least one constant", json::array());
@@ -354,6 +357,7 @@ void read_config(const json& document, const std::string& source, SearchConfig& 
     restart.integer("from_top", c.restart_from_top, 1, 1000000);
   });
   r.integer("random_search_max_mutations", c.random_search_max_mutations, 1, 1000);
+  r.number("pareto_parent_probability", c.pareto_parent_probability, 0, 1);
   r.object("mutation", [&](KeyReader& m) { read_mutation(m, c.mutation); });
   r.object("suite", [&](KeyReader& s) { read_suite(s, c.suite); });
   r.integer("hall_of_fame_size", c.hall_of_fame_size, 1, 100000);
@@ -436,6 +440,7 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
       {"warm_start", c.warm_start},
       {"restart", {{"interval_evaluations", c.restart_interval}, {"from_top", c.restart_from_top}}},
       {"random_search_max_mutations", c.random_search_max_mutations},
+      {"pareto_parent_probability", c.pareto_parent_probability},
       {"mutation",
        {{"weights",
          {{"insert_statement", m.weights.insert_statement},
@@ -443,7 +448,8 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
           {"change_op", m.weights.change_op},
           {"change_argument", m.weights.change_argument},
           {"replace_constant", m.weights.replace_constant},
-          {"perturb_constant", m.weights.perturb_constant}}},
+          {"perturb_constant", m.weights.perturb_constant},
+          {"wrap_argument", m.weights.wrap_argument}}},
         {"ops", m.ops},
         {"max_statements", m.max_statements},
         {"perturb_factor", m.perturb_factor},
@@ -451,6 +457,7 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
         {"constant_significant_digits", m.constant_significant_digits},
         {"constant_argument_probability", m.constant_argument_probability},
         {"new_variable_probability", m.new_variable_probability},
+        {"reuse_op_probability", m.reuse_op_probability},
         {"constant_palette", m.constant_palette}}},
       {"suite",
        {{"tasks", s.tasks},

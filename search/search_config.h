@@ -22,6 +22,10 @@ struct MutationWeights {
   double change_argument = 0.2;    // one argument becomes another variable or a constant
   double replace_constant = 0.1;   // one constant becomes a value from the palette
   double perturb_constant = 0.2;   // one constant multiplied by a log-uniform factor
+  // A variable argument x becomes a new temporary op(x, ...) computed just before: one step
+  // from sign(m) to sign(interp(g, m, 0.9)), where insert + change argument take two, the
+  // first neutral (genetic programming's "insert node").
+  double wrap_argument = 0.1;
 };
 
 struct MutationSettings {
@@ -35,6 +39,10 @@ struct MutationSettings {
   int constant_significant_digits = 3;  // perturbed constants are rounded; 0: never
   double constant_argument_probability = 0.2;  // a new argument is a constant, not a variable
   double new_variable_probability = 0.5;       // an inserted statement writes a new temporary
+  // A new op (insert, change op, wrap) is drawn from the ops the program already uses with
+  // this probability, else from all allowed ops: programs are built from few distinct ops,
+  // and reusing one (a second interp, a second sqrt) is far likelier useful than a random one.
+  double reuse_op_probability = 0.3;
   std::vector<double> constant_palette = {-1, 0, 1e-8, 0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 1, 2};
 };
 
@@ -69,6 +77,10 @@ struct SearchConfig {
   long restart_interval = 0;     // evaluations between restarts from the best; 0: never
   int restart_from_top = 3;      // a restart seeds the population with this many best programs
   int random_search_max_mutations = 6;  // random strategy: mutations applied to a warm start
+  // A parent is drawn from the hall of fame's Pareto front (fitness, states, ops) instead of
+  // by tournament with this probability (PySR mixes its hall of fame back in likewise): the
+  // best one-state program keeps having children after two-state ones have taken over.
+  double pareto_parent_probability = 0;
   MutationSettings mutation;
   SuiteConfig suite;
   int hall_of_fame_size = 20;

@@ -67,12 +67,25 @@ std::optional<Candidate> propose(const SearchConfig& config, const Mutator& muta
   Candidate candidate;
   Program program;
   if (config.strategy == SearchStrategy::evolution) {
-    const Individual& parent = tournament(state.population, config.tournament_size, rng);
-    std::optional<Mutation> mutation = mutator.mutate(parent.program, rng);
+    // The draw is skipped at probability 0 so that runs without Pareto parents keep their
+    // random stream.
+    const auto& front = state.hall_of_fame.pareto_front();
+    const bool from_front =
+        config.pareto_parent_probability > 0 && !front.empty() && rng.chance(config.pareto_parent_probability);
+    std::optional<Mutation> mutation;
+    if (from_front) {
+      const HallOfFameEntry& parent = front[static_cast<std::size_t>(rng.below(static_cast<int>(front.size())))];
+      mutation = mutator.mutate(parse_program(parent.program), rng);
+      candidate.parent_id = parent.origin.id;
+      candidate.generation = parent.origin.generation + 1;
+    } else {
+      const Individual& parent = tournament(state.population, config.tournament_size, rng);
+      mutation = mutator.mutate(parent.program, rng);
+      candidate.parent_id = parent.id;
+      candidate.generation = parent.generation + 1;
+    }
     if (!mutation) return std::nullopt;
     program = std::move(mutation->program);
-    candidate.parent_id = parent.id;
-    candidate.generation = parent.generation + 1;
     candidate.mutation = std::move(mutation->description);
   } else {
     // Random search: a warm start with a random number of random mutations, no selection.

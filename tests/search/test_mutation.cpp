@@ -20,7 +20,7 @@ namespace {
 
 MutationSettings only(MutationKind kind) {
   MutationSettings settings;
-  settings.weights = {0, 0, 0, 0, 0, 0};
+  settings.weights = {0, 0, 0, 0, 0, 0, 0};
   switch (kind) {
     case MutationKind::insert_statement: settings.weights.insert_statement = 1; break;
     case MutationKind::delete_statement: settings.weights.delete_statement = 1; break;
@@ -28,6 +28,7 @@ MutationSettings only(MutationKind kind) {
     case MutationKind::change_argument: settings.weights.change_argument = 1; break;
     case MutationKind::replace_constant: settings.weights.replace_constant = 1; break;
     case MutationKind::perturb_constant: settings.weights.perturb_constant = 1; break;
+    case MutationKind::wrap_argument: settings.weights.wrap_argument = 1; break;
   }
   return settings;
 }
@@ -139,7 +140,7 @@ TEST(Mutation, RoundedPerturbationsGiveShortConstants) {
 TEST(Mutation, KindsAreDrawnInProportionToTheirWeights) {
   const Program adamw = testing::load_program("adamw_search_start.opt");
   MutationSettings settings;
-  settings.weights = {1, 2, 3, 1, 1, 2};
+  settings.weights = {1, 2, 3, 1, 1, 1, 1};
   const Mutator mutator(settings);
   std::map<MutationKind, int> counts;
   const int draws = 20000;
@@ -150,7 +151,8 @@ TEST(Mutation, KindsAreDrawnInProportionToTheirWeights) {
   const std::map<MutationKind, double> expected = {
       {MutationKind::insert_statement, 0.1}, {MutationKind::delete_statement, 0.2},
       {MutationKind::change_op, 0.3},        {MutationKind::change_argument, 0.1},
-      {MutationKind::replace_constant, 0.1}, {MutationKind::perturb_constant, 0.2}};
+      {MutationKind::replace_constant, 0.1}, {MutationKind::perturb_constant, 0.1},
+      {MutationKind::wrap_argument, 0.1}};
   for (const auto& [kind, share] : expected) {
     // 5 standard deviations of a binomial share.
     const double tolerance = 5 * std::sqrt(share * (1 - share) / draws);
@@ -230,6 +232,82 @@ TEST(Mutation, OneOpChangeTurnsAdamWIntoSignMomentum) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+TEST(Mutation, WrapFeedsTheWrappedArgumentThroughOneNewStatement) {
+  const Program adamw = testing::load_program("adamw_search_start.opt");
+  const Mutator mutator(only(MutationKind::wrap_argument));
+  for (int seed = 0; seed < 300; ++seed) {
+    Rng rng(seed);
+    const auto m = mutator.mutate(adamw, rng);
+    ASSERT_TRUE(m);
+    ASSERT_EQ(m->program.body.size(), adamw.body.size() + 1);
+    // Find the inserted statement: the first place where the child differs from the parent.
+    std::size_t k = 0;
+    while (k < adamw.body.size() && adamw.body[k] == m->program.body[k]) ++k;
+    ASSERT_LT(k, adamw.body.size()) << m->description;
+    const Statement& wrapper = m->program.body[k];
+    const Statement& consumer = m->program.body[k + 1];
+    const Statement& original = adamw.body[k];
+    // The consumer is the original statement with exactly one argument replaced by the wrapper.
+    int replaced = 0;
+    for (int i = 0; i < op_info(original.op).arity; ++i) {
+      if (consumer.arguments[i] == original.arguments[i]) continue;
+      ++replaced;
+      EXPECT_EQ(consumer.arguments[i], Operand::of_variable(wrapper.target)) << m->description;
+      bool reads_old = false;
+      for (int j = 0; j < op_info(wrapper.op).arity; ++j) reads_old |= wrapper.arguments[j] == original.arguments[i];
+      EXPECT_TRUE(reads_old) << m->description;
+    }
+    EXPECT_EQ(replaced, 1) << m->description;
+    EXPECT_EQ(consumer.op, original.op);
+    for (std::size_t j = k + 1; j < adamw.body.size(); ++j) EXPECT_EQ(m->program.body[j + 1], adamw.body[j]);
+    EXPECT_NO_THROW(parse_program(print_program(m->program))) << print_program(m->program);
+  }
+}
+
+TEST(Mutation, OneWrapTurnsSignMomentumIntoLion) {
+  // sign(m) -> sign(interp(g, m, k)): Lion with beta1 = k * beta2 (m is updated first).
+  const Program signum = parse_program(
+      "def train(g, lr, m):\n    m = interp(g, m, 0.9)\n    u = lr * sign(m)\n    return u, m\n");
+  MutationSettings settings = only(MutationKind::wrap_argument);
+  settings.ops = {"interp", "add", "sqrt", "tanh"};
+  const Mutator mutator(settings);
+  int found = 0;
+  for (int seed = 0; seed < 400; ++seed) {
+    Rng rng(seed);
+    const auto m = mutator.mutate(signum, rng);
+    ASSERT_TRUE(m);
+    const std::string folded = print_folded(analyze(m->program).canonical);
+    found += folded.find("sign(interp(g, s1, 0.") != std::string::npos;
+  }
+  EXPECT_GT(found, 0);
+}
+
+TEST(Mutation, ReusedOpsComeFromTheProgram) {
+  MutationSettings settings = only(MutationKind::insert_statement);
+  settings.reuse_op_probability = 1;
+  const Mutator mutator(settings);
+  const Program adamw = testing::load_program("adamw_search_start.opt");
+  std::set<int> used;
+  for (const Statement& s : adamw.body) used.insert(s.op);
+  std::set<int> drawn;
+  for (int seed = 0; seed < 200; ++seed) {
+    Rng rng(seed);
+    const auto m = mutator.mutate(adamw, rng);
+    ASSERT_TRUE(m);
+    for (const Statement& s : m->program.body) drawn.insert(s.op);
+  }
+  EXPECT_EQ(drawn, used);
+  settings.reuse_op_probability = 0;
+  const Mutator uniform(settings);
+  for (int seed = 0; seed < 200; ++seed) {
+    Rng rng(seed);
+    const auto m = uniform.mutate(adamw, rng);
+    ASSERT_TRUE(m);
+    for (const Statement& s : m->program.body) drawn.insert(s.op);
+  }
+  EXPECT_GT(drawn.size(), used.size());
 }
 
 TEST(Mutation, RoundSignificant) {

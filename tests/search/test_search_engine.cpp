@@ -225,6 +225,29 @@ TEST(SearchEngine, RandomSearchMutatesOnlyTheWarmStart) {
   EXPECT_GT(checked, 0);
 }
 
+TEST(SearchEngine, ParetoParentsComeFromTheHallOfFame) {
+  SearchConfig config = small_search_config(14, 300);
+  config.pareto_parent_probability = 1;
+  std::set<long> entrants;
+  SearchHooks hooks;
+  hooks.on_hall_of_fame_entry = [&](const HallOfFameEntry& entry) { entrants.insert(entry.origin.id); };
+  const SearchRun r = run(config, hooks);
+  const long root = r.state.warm_starts.front().id;
+  int checked = 0;
+  for (const auto& [id, record] : r.state.lineage.records()) {
+    if (id == root || record.parent_id == root) continue;  // the first children: the front was empty
+    EXPECT_TRUE(entrants.contains(record.parent_id)) << id << " from " << record.parent_id;
+    ++checked;
+  }
+  EXPECT_GT(checked, 10);
+  // Still one run per seed at any thread count.
+  config.pareto_parent_probability = 0.3;
+  config.threads = 1;
+  const SearchRun one = run(config);
+  config.threads = 2;
+  EXPECT_EQ(fingerprint(one.state), fingerprint(run(config).state));
+}
+
 TEST(SearchEngine, HallOfFameAndParetoFrontMatchBruteForce) {
   SearchConfig config = small_search_config(21, 800);
   struct Seen {
