@@ -4,6 +4,7 @@
 //   bench_lion_rediscovery RUN_DIR...
 //   bench_lion_rediscovery --found RUN_DIR   exit 0 when the run has found one (no output): lets
 //                                            a script stop a run at its first Lion-family program
+//   bench_lion_rediscovery --found-proper RUN_DIR   the same for Lion proper (beta1 != beta2)
 #include "common/atomic_file.h"
 #include "dsl/analyzer.h"
 #include "dsl/parser.h"
@@ -74,18 +75,30 @@ RunSummary summarize(const std::filesystem::path& directory) {
   return summary;
 }
 
+// "; median time to the first WHAT: N s", counting runs without a find as slower than every
+// success (their time is at least the budget).
+std::string median_text(std::vector<double> times, std::size_t runs, std::string_view what) {
+  if (times.empty()) return "";
+  std::sort(times.begin(), times.end());
+  const std::size_t middle = runs / 2;
+  if (middle >= times.size()) return fmt::format("; median time to the first {}: more than the budget", what);
+  return fmt::format("; median time to the first {}: {:.0f} s", what, times[middle]);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fmt::print(stderr, "usage: bench_lion_rediscovery RUN_DIR... | --found RUN_DIR\n");
+    fmt::print(stderr, "usage: bench_lion_rediscovery RUN_DIR... | --found RUN_DIR | --found-proper RUN_DIR\n");
     return 2;
   }
-  if (std::string(argv[1]) == "--found") {
+  const std::string mode = argv[1];
+  if (mode == "--found" || mode == "--found-proper") {
     if (argc != 3) return 2;
     // A run that has not written its first discovery yet has not found anything.
     if (!std::filesystem::exists(std::filesystem::path(argv[2]) / "discoveries.jsonl")) return 1;
-    return summarize(argv[2]).first_lion ? 0 : 1;
+    const RunSummary summary = summarize(argv[2]);
+    return (mode == "--found" ? summary.first_lion : summary.first_distinct_betas) ? 0 : 1;
   }
   std::vector<RunSummary> runs;
   for (int i = 1; i < argc; ++i) runs.push_back(summarize(argv[i]));
@@ -105,29 +118,18 @@ int main(int argc, char** argv) {
                  run.candidates_validated, run.best_fitness);
     }
   }
-  std::sort(times.begin(), times.end());
-  fmt::print("\nsuccess: {} of {} runs", times.size(), runs.size());
-  if (!times.empty()) {
-    // Failed runs count as slower than every success (their time is at least the budget).
-    const std::size_t middle = runs.size() / 2;
-    if (middle < times.size()) {
-      fmt::print("; median time to the first Lion-family program: {:.0f} s", times[middle]);
-    } else {
-      fmt::print("; median time to the first Lion-family program: more than the budget");
-    }
-  }
-  fmt::print("\n");
-  int distinct_found = 0;
+  fmt::print("\nsuccess: {} of {} runs{}\n", times.size(), runs.size(), median_text(times, runs.size(), "Lion-family program"));
+  std::vector<double> proper_times;
   fmt::print("\nLion proper (beta1 != beta2) among the entrants with fitness >= 0:\n");
   for (const RunSummary& run : runs) {
     if (!run.first_distinct_betas) continue;
     const Discovery& d = *run.first_distinct_betas;
-    ++distinct_found;
+    proper_times.push_back(d.seconds);
     fmt::print("- {}: id {} at {:.0f} s ({} evaluations), fitness {:.4f}, beta1 {:.3g}, beta2 {:.3g}, lambda {:.3g}\n",
                run.directory, d.id, d.seconds, d.evaluation, d.fitness, d.validation.best.beta1,
                d.validation.best.beta2, d.validation.best.lambda);
   }
-  fmt::print("{} of {} runs\n", distinct_found, runs.size());
+  fmt::print("{} of {} runs{}\n", proper_times.size(), runs.size(), median_text(proper_times, runs.size(), "Lion proper"));
   for (const RunSummary& run : runs) {
     if (run.first_lion) fmt::print("\n{} (first Lion-family program):\n{}\n", run.directory, run.first_lion->program);
     if (run.first_distinct_betas && run.first_distinct_betas->id != run.first_lion->id) {
