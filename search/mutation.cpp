@@ -185,7 +185,9 @@ std::optional<Mutation> Mutator::mutate(const Program& parent, Rng& rng) const {
   auto random_constant = [&] { return pick(s.constant_palette, rng); };
   const std::vector<int> reusable_ops = ops_in_use(parent, ops_);
   auto random_op = [&] {
-    return !reusable_ops.empty() && rng.chance(s.reuse_op_probability) ? pick(reusable_ops, rng) : pick(ops_, rng);
+    // No draw at probability 0: such runs keep the random stream they had before op reuse existed.
+    const bool reuse = s.reuse_op_probability > 0 && !reusable_ops.empty() && rng.chance(s.reuse_op_probability);
+    return reuse ? pick(reusable_ops, rng) : pick(ops_, rng);
   };
   auto random_operand = [&](const std::vector<int>& defined, int op, int argument) {
     const double constant_chance = prefers_constant(op, argument) ? 0.8 : s.constant_argument_probability;
