@@ -22,6 +22,7 @@
 namespace symopt {
 
 struct Evaluator::State {
+  explicit State(std::size_t cache_capacity) : cache(cache_capacity) {}
   SuiteConfig config;
   std::vector<std::shared_ptr<const ProxyTask>> tasks;
   std::vector<double> weights;  // normalized to sum 1
@@ -81,7 +82,7 @@ struct PendingProgram {
 Evaluator::Evaluator(SuiteConfig config) : Evaluator(config, load_tasks(config)) {}
 
 Evaluator::Evaluator(SuiteConfig config, std::vector<std::shared_ptr<const ProxyTask>> tasks)
-    : state_(std::make_unique<State>()) {
+    : state_(std::make_unique<State>(config.fitness_cache_capacity)) {
   State& s = *state_;
   s.weights = normalized_weights(config);
   if (tasks.size() != config.tasks.size()) throw std::runtime_error("evaluator: one task object per task name");

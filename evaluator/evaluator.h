@@ -38,6 +38,8 @@ struct SuiteConfig {
   std::vector<double> rate_multipliers = {1.0};
   AdamwHyper adamw = baseline_adamw_hyper();  // the baseline (its rate is swept)
   SweepSettings adamw_sweep;           // the baseline's rate grid around each task's rate
+  // Entries the fitness cache keeps per index (least recently used go first); 0: no bound.
+  std::size_t fitness_cache_capacity = default_fitness_cache_capacity;
 };
 
 struct TaskScore {

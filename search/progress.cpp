@@ -28,7 +28,8 @@ nlohmann::json progress_report_to_json(const ProgressReport& r) {
     line["cache"] = {{"lookups", r.cache->lookups},
                      {"structural_hits", r.cache->structural_hits},
                      {"behavioural_hits", r.cache->behavioural_hits},
-                     {"trained", r.cache->evaluations}};
+                     {"trained", r.cache->evaluations},
+                     {"evictions", r.cache->evictions}};
   }
   return line;
 }

@@ -129,7 +129,15 @@ RunDirectory::Resumed RunDirectory::open(const fs::path& directory) {
     const auto bytes = checkpoint.extra.value(key, std::uintmax_t{0});
     if (fs::exists(path, error) && fs::file_size(path, error) > bytes) fs::resize_file(path, bytes, error);
   }
-  return {RunDirectory(directory, run_id), std::move(config), std::move(checkpoint.state)};
+  RunDirectory run(directory, run_id);
+  try {  // the plot's points so far, read once (a resumed run then appends in memory)
+    for (const FitnessPoint& point : fitness_points_from_log(read_whole_file(directory / log_file))) {
+      run.plot_points_.add(point);
+    }
+  } catch (const InputError&) {
+    // no log: the plot starts empty
+  }
+  return {std::move(run), std::move(config), std::move(checkpoint.state)};
 }
 
 void RunDirectory::write_config(const SearchConfig& config) const {
@@ -152,7 +160,10 @@ std::uintmax_t size_or_zero(const fs::path& path) {
 }  // namespace
 
 void RunDirectory::append_progress(const ProgressReport& report) {
-  append_line(directory_ / log_file, progress_report_to_json(report));
+  const nlohmann::json line = progress_report_to_json(report);
+  append_line(directory_ / log_file, line);
+  // The same point fitness_points_from_log reads from the line (none when not finite).
+  for (const FitnessPoint& point : fitness_points_from_log(line.dump())) plot_points_.add(point);
 }
 
 void RunDirectory::append_discovery(const HallOfFameEntry& entry) {
@@ -166,14 +177,8 @@ void RunDirectory::write_checkpoint(const SearchState& state) const {
   write_file_atomically(directory_ / hall_of_fame_file, hall_of_fame_file_json(state).dump(2) + "\n");
   const std::string best = best_program_text(state);
   if (!best.empty()) write_file_atomically(directory_ / best_file, best);
-  std::string log_text;
-  try {
-    log_text = read_whole_file(directory_ / log_file);
-  } catch (const InputError&) {
-    // no log yet: an empty plot
-  }
   write_file_atomically(directory_ / plot_file,
-                        fitness_plot_svg(fitness_points_from_log(log_text), fmt::format("symopt search {}", run_id_)));
+                        fitness_plot_svg(plot_points_.points(), fmt::format("symopt search {}", run_id_)));
 }
 
 nlohmann::json hall_of_fame_file_json(const SearchState& state) {

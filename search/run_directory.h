@@ -5,6 +5,7 @@
 // drops the lines written after it.
 #pragma once
 
+#include "search/fitness_history.h"
 #include "search/search_config.h"
 #include "search/search_engine.h"
 #include "search/search_state.h"
@@ -40,7 +41,8 @@ class RunDirectory {
   void write_config(const SearchConfig& config) const;
   void append_progress(const ProgressReport& report);
   void append_discovery(const HallOfFameEntry& entry);
-  // checkpoint.json, hall_of_fame.json, best.opt and fitness_over_time.svg.
+  // checkpoint.json, hall_of_fame.json, best.opt and fitness_over_time.svg (drawn from the
+  // progress kept in memory, thinned to a bounded number of points: FitnessHistory).
   void write_checkpoint(const SearchState& state) const;
   const std::filesystem::path& path() const { return directory_; }
   const std::string& run_id() const { return run_id_; }
@@ -49,6 +51,7 @@ class RunDirectory {
   RunDirectory(std::filesystem::path directory, std::string run_id);
   std::filesystem::path directory_;
   std::string run_id_;
+  FitnessHistory plot_points_;
 };
 
 struct RunDirectory::Resumed {

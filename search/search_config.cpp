@@ -277,6 +277,7 @@ void read_suite(KeyReader& r, SuiteConfig& s) {
   r.integer("steps", s.steps, 0, 100000000);
   r.choice("schedule", s.schedule, schedule_names);
   r.number("score_scale", s.score_scale, 0, 1e6, true);
+  r.integer("fitness_cache_capacity", s.fitness_cache_capacity, 0, 1'000'000'000);  // 0: no bound
   r.numbers("rate_multipliers", s.rate_multipliers);
   if (s.rate_multipliers.empty()) r.fail("rate_multipliers", "expected a non-empty array of numbers", json::array());
   for (std::size_t i = 0; i < s.rate_multipliers.size(); ++i) {
@@ -468,6 +469,7 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
         {"steps", s.steps},
         {"schedule", name_of(s.schedule, schedule_names)},
         {"score_scale", s.score_scale},
+        {"fitness_cache_capacity", s.fitness_cache_capacity},
         {"rate_multipliers", s.rate_multipliers},
         {"data_dir", s.data_dir.string()},
         {"baseline_cache", s.baseline_cache.string()},

@@ -212,9 +212,16 @@ class Ticker {
       last_progress_ = now;
       last_evaluations_ = state.counters.evaluations;
     }
-    // The lineage is pruned at least this often even when nobody checkpoints.
-    const std::size_t lineage_limit = 4 * static_cast<std::size_t>(config_.population_size + config_.hall_of_fame_size) + 4096;
-    if (checkpoint_due || state.lineage.size() > lineage_limit) prune_lineage(state);
+    // The lineage is pruned at least this often even when nobody checkpoints. What survives
+    // a pruning (the ancestors of the population and hall of fame) grows slowly with the
+    // generations; the limit grows with it, so pruning stays rare instead of every batch.
+    const std::size_t lineage_limit =
+        std::max(4 * static_cast<std::size_t>(config_.population_size + config_.hall_of_fame_size) + 4096,
+                 2 * lineage_after_pruning_);
+    if (checkpoint_due || state.lineage.size() > lineage_limit) {
+      prune_lineage(state);
+      lineage_after_pruning_ = state.lineage.size();
+    }
     if (checkpoint_due) {
       if (hooks_.on_checkpoint) hooks_.on_checkpoint(state, report_);
       last_checkpoint_ = now;
@@ -227,6 +234,7 @@ class Ticker {
   const Clock& clock_;
   double last_progress_ = 0, last_checkpoint_ = 0;
   long last_evaluations_ = 0;
+  std::size_t lineage_after_pruning_ = 0;
   ProgressReport report_;
 };
 

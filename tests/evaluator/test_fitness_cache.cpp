@@ -1,7 +1,8 @@
 // The fitness cache: a program and its rewritten equivalents (renamed, reordered, x * 2 vs
 // x + x) hit the same entry; different programs (beta 0.9 vs 0.95, sign vs tanh) do not;
 // programs that blow up on the probe share the 'diverges' fingerprint; the cache is
-// thread-safe and counts what it does.
+// thread-safe and counts what it does; it keeps at most its capacity of entries per index,
+// forgetting the least recently used, and a forgotten program is trained again to the same fitness.
 #include "evaluator/evaluator.h"
 #include "evaluator/fitness_cache.h"
 #include "evaluator_test_support.h"
@@ -169,8 +170,8 @@ TEST(FitnessCache, ProbeDivergenceIsTheWorstFitnessWithoutTraining) {
 }
 
 TEST(FitnessCache, ConcurrentUseKeepsEveryEntryAndCount) {
-  FitnessCache<int> cache;
   constexpr int entries = 2000;
+  FitnessCache<int> cache(2 * entries);  // room for every entry: nothing is evicted here
   tbb::parallel_for(0, entries, [&](int i) {
     const auto key = static_cast<std::uint64_t>(i);
     if (!cache.find_structural(key) && !cache.find_behavioural(key, key + 1'000'000)) {
@@ -191,6 +192,56 @@ TEST(FitnessCache, ConcurrentUseKeepsEveryEntryAndCount) {
   EXPECT_EQ(statistics.evaluations, entries);
   EXPECT_EQ(cache.size(), static_cast<std::size_t>(entries));
   EXPECT_EQ(cache.find_structural(5'000'000 + 7).value_or(-1), 7);
+}
+
+TEST(FitnessCache, KeepsTheMostRecentlyUsedEntriesWithinItsCapacity) {
+  FitnessCache<int> cache(2);
+  EXPECT_EQ(cache.capacity(), 2u);
+  cache.insert(1, 101, 10);
+  cache.insert(2, 102, 20);
+  EXPECT_EQ(cache.find_structural(1).value_or(-1), 10);  // 1 is now more recent than 2
+  cache.insert(3, 103, 30);                              // 2 goes from the structural index
+  EXPECT_FALSE(cache.find_structural(2));
+  EXPECT_EQ(cache.find_structural(1).value_or(-1), 10);
+  EXPECT_EQ(cache.find_structural(3).value_or(-1), 30);
+  // The fingerprint index has its own order: 101 was never used again, so it went there.
+  EXPECT_FALSE(cache.find_behavioural(11, 101));
+  EXPECT_EQ(cache.find_behavioural(12, 102).value_or(-1), 20);  // files 12, evicting 1
+  EXPECT_FALSE(cache.find_structural(1));
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.structural_size(), 2u);
+  EXPECT_EQ(cache.statistics().evictions, 3);
+  // Inserting a known key keeps the first value (and marks it used).
+  cache.insert(3, 999, 31);
+  EXPECT_EQ(cache.find_structural(3).value_or(-1), 30);
+}
+
+TEST(FitnessCache, CapacityZeroIsUnbounded) {
+  FitnessCache<int> cache(0);
+  for (int i = 0; i < 5000; ++i) cache.insert(static_cast<std::uint64_t>(i), static_cast<std::uint64_t>(i) + 1'000'000, i);
+  EXPECT_EQ(cache.size(), 5000u);
+  EXPECT_EQ(cache.find_structural(0).value_or(-1), 0);
+  EXPECT_EQ(cache.statistics().evictions, 0);
+}
+
+TEST(FitnessCache, AnEvictedProgramIsTrainedAgainToTheSameFitness) {
+  SuiteConfig config;
+  config.tasks = {"fake-quadratic"};
+  config.adamw_sweep.points = 7;
+  config.adamw_sweep.max_extensions = 0;
+  config.fitness_cache_capacity = 1;
+  Evaluator evaluator(config, {testing::make_fake_task(testing::fake_config(20, 0.02, 0.1))});
+  const Fitness first = evaluator.evaluate(analyzed(lion));
+  const Fitness other = evaluator.evaluate(analyzed(testing::momentum_text));  // evicts lion
+  const Fitness again = evaluator.evaluate(analyzed(lion_renamed_reordered));
+  EXPECT_FALSE(again.cached);
+  EXPECT_EQ(again.value, first.value);
+  EXPECT_NE(other.value, first.value);
+  const CacheStatistics statistics = evaluator.cache_statistics();
+  EXPECT_EQ(statistics.evaluations, 3);
+  EXPECT_EQ(statistics.structural_hits + statistics.behavioural_hits, 0);
+  EXPECT_EQ(statistics.evictions, 4);  // two entries (structure, fingerprint) per newcomer
+  EXPECT_TRUE(evaluator.evaluate(analyzed(lion)).cached);  // the last one stays
 }
 
 }  // namespace
