@@ -12,15 +12,6 @@ double best_fitness_of(const SearchState& state) {
   return state.hall_of_fame.best().empty() ? -1 : state.hall_of_fame.best().front().origin.fitness;
 }
 
-SearchCounters sum(SearchCounters a, const SearchCounters& b) {
-  a.candidates += b.candidates;
-  a.rejected += b.rejected;
-  a.evaluations += b.evaluations;
-  a.cached += b.cached;
-  a.restarts += b.restarts;
-  return a;
-}
-
 }  // namespace
 
 IslandWorker::IslandWorker(const MpiWorld& world, const SearchConfig& config,
@@ -169,13 +160,13 @@ void IslandWorker::post(MessageKind kind, const nlohmann::json& statistics) {
 
 SearchState IslandWorker::global_state(const SearchState& state) const {
   SearchState global = state;
-  global.counters = sum(state.counters, peers_.others_counters());
+  global.counters += peers_.others_counters();
   return global;
 }
 
 ProgressReport IslandWorker::global_report(const ProgressReport& own) const {
   ProgressReport report = own;
-  report.counters = sum(own.counters, peers_.others_counters());
+  report.counters += peers_.others_counters();
   report.evaluations_per_second = own.evaluations_per_second + peers_.others_rate();
   const SearchCounters& c = report.counters;
   report.rejected_share = c.candidates > 0 ? static_cast<double>(c.rejected) / static_cast<double>(c.candidates) : 0;

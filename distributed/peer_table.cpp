@@ -64,13 +64,15 @@ std::vector<int> PeerTable::lost_ranks() const {
   return lost;
 }
 
+bool PeerTable::running_other(int rank) const {
+  const Peer& p = peers_[static_cast<std::size_t>(rank)];
+  return rank != self_ && !p.lost && !p.status.finished;
+}
+
 int PeerTable::running_others() const {
   const std::lock_guard lock(mutex_);
   int running = 0;
-  for (int r = 0; r < static_cast<int>(peers_.size()); ++r) {
-    const Peer& p = peers_[static_cast<std::size_t>(r)];
-    if (r != self_ && !p.lost && !p.status.finished) ++running;
-  }
+  for (int r = 0; r < static_cast<int>(peers_.size()); ++r) running += running_other(r) ? 1 : 0;
   return running;
 }
 
@@ -78,13 +80,7 @@ SearchCounters PeerTable::others_counters() const {
   const std::lock_guard lock(mutex_);
   SearchCounters sum;
   for (int r = 0; r < static_cast<int>(peers_.size()); ++r) {
-    if (r == self_) continue;
-    const SearchCounters& c = peers_[static_cast<std::size_t>(r)].status.counters;
-    sum.candidates += c.candidates;
-    sum.rejected += c.rejected;
-    sum.evaluations += c.evaluations;
-    sum.cached += c.cached;
-    sum.restarts += c.restarts;
+    if (r != self_) sum += peers_[static_cast<std::size_t>(r)].status.counters;
   }
   return sum;
 }
@@ -93,8 +89,7 @@ double PeerTable::others_rate() const {
   const std::lock_guard lock(mutex_);
   double rate = 0;
   for (int r = 0; r < static_cast<int>(peers_.size()); ++r) {
-    const Peer& p = peers_[static_cast<std::size_t>(r)];
-    if (r != self_ && !p.lost && !p.status.finished) rate += p.status.evaluations_per_second;
+    if (running_other(r)) rate += peers_[static_cast<std::size_t>(r)].status.evaluations_per_second;
   }
   return rate;
 }

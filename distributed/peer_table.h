@@ -43,6 +43,8 @@ class PeerTable {
     double last_heard = 0;
     bool lost = false;
   };
+  bool running_other(int rank) const;  // not self, neither finished nor lost; mutex_ held
+
   int self_;
   double timeout_;
   mutable std::mutex mutex_;

@@ -1,5 +1,5 @@
 // Loss curves of several optimizers as one self-contained SVG: a panel per task, a line
-// (one <path class="curve">) per optimizer, shared colours and a legend.
+// (one <path class="series" data-name="NAME">) per optimizer, shared colours and a legend.
 #pragma once
 
 #include <string>

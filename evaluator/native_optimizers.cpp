@@ -263,16 +263,15 @@ OptimizerFactory<T> native_optimizer(const std::string& name, const nlohmann::js
     reader.read("eps", settings.epsilon);
     return rmsprop_optimizer<T>(settings);
   }
-  if (name == "adam") {
-    AdamHyper settings;
-    reader.allow_only({"betas", "eps"});
-    reader.read_betas(settings.beta1, settings.beta2);
-    reader.read("eps", settings.epsilon);
-    return adam_optimizer<T>(settings);
-  }
-  if (name == "adamw") {
+  if (name == "adam" || name == "adamw") {
+    // Adam is AdamW without decay (adam_optimizer); it takes neither decay key.
     AdamwHyper settings;
-    reader.allow_only({"betas", "eps", "weight_decay", "bias_correction"});
+    if (name == "adam") {
+      settings.weight_decay = 0;
+      reader.allow_only({"betas", "eps"});
+    } else {
+      reader.allow_only({"betas", "eps", "weight_decay", "bias_correction"});
+    }
     reader.read_betas(settings.beta1, settings.beta2);
     reader.read("eps", settings.epsilon);
     reader.read("weight_decay", settings.weight_decay);

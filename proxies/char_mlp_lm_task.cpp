@@ -165,16 +165,9 @@ std::shared_ptr<const ProxyTask> make_char_mlp_lm_task(Rung rung, const CharMlpL
       config.steps < 1 || config.validation_positions < 1) {
     throw std::runtime_error("char-mlp-lm: every size must be >= 1");
   }
-  if (static_cast<long>(text->validation_tokens.size()) <= config.context ||
-      static_cast<long>(text->train_tokens.size()) <= config.context) {
-    throw std::runtime_error(fmt::format("char-mlp-lm: text too short for a context of {}", config.context));
-  }
-  TaskDescription description;
-  description.name = "char-mlp-lm";
-  description.rung = rung;
-  description.steps = config.steps;
-  description.batch_size = config.batch_size;
-  description.learning_rate = config.learning_rate;
+  check_text_fits_context(*text, config.context, "char-mlp-lm");
+  TaskDescription description =
+      describe_task("char-mlp-lm", rung, config.steps, config.batch_size, config.learning_rate);
   const int vocabulary = text->vocabulary_size();
   description.summary = fmt::format(
       "char MLP LM: {} previous chars x {}-dim embedding, tanh hidden {}, softmax over {} bytes, batch {}",

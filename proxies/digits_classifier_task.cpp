@@ -154,12 +154,8 @@ std::shared_ptr<const ProxyTask> make_digits_classifier_task(std::string name, R
   if (config.hidden_width < 0 || config.batch_size < 1 || config.steps < 1) {
     throw std::runtime_error(fmt::format("{}: hidden_width must be >= 0, batch_size and steps >= 1", name));
   }
-  TaskDescription description;
-  description.name = std::move(name);
-  description.rung = rung;
-  description.steps = config.steps;
-  description.batch_size = config.batch_size;
-  description.learning_rate = config.learning_rate;
+  TaskDescription description =
+      describe_task(std::move(name), rung, config.steps, config.batch_size, config.learning_rate);
   const auto widths = layer_widths(config);
   description.summary =
       config.hidden_width > 0

@@ -1,5 +1,5 @@
 // Shared plumbing for the proxy tasks: the ProxyTask that pairs a description with a model
-// type, argument checks for the model entry points, and seeded parameter initialization.
+// type, the description's common fields, argument checks for the model entry points, and seeded parameter initialization.
 #pragma once
 
 #include "proxies/counter_random.h"
@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,18 @@ class ModelTask final : public ProxyTask {
   Config config_;
   std::shared_ptr<const Data> data_;
 };
+
+// The fields every task's description starts from (batch_size 0: no minibatches); the
+// factory adds the summary, the metric and the FLOPs per step.
+inline TaskDescription describe_task(std::string name, Rung rung, int steps, int batch_size, double learning_rate) {
+  TaskDescription description;
+  description.name = std::move(name);
+  description.rung = rung;
+  description.steps = steps;
+  description.batch_size = batch_size;
+  description.learning_rate = learning_rate;
+  return description;
+}
 
 // Throws unless `tensors` has exactly the given shapes; `what` names them in the message.
 template <class T>

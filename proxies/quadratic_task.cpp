@@ -150,12 +150,7 @@ std::shared_ptr<const ProxyTask> make_quadratic_task(Rung rung, const QuadraticC
     problem->minimizer.data()[i] = random.gaussian(static_cast<std::uint64_t>(i));
   }
 
-  TaskDescription description;
-  description.name = "quadratic";
-  description.rung = rung;
-  description.steps = config.steps;
-  description.batch_size = 0;
-  description.learning_rate = config.learning_rate;
+  TaskDescription description = describe_task("quadratic", rung, config.steps, 0, config.learning_rate);
   description.summary = fmt::format(
       "noisy quadratic in a {}x{} matrix, Hessian L(x)R with condition number {:g}, noise scale {:g}",
       config.rows, config.cols, config.condition_number, config.noise_scale);

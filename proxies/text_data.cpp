@@ -48,4 +48,10 @@ std::shared_ptr<const TextCorpus> load_text_corpus(const std::filesystem::path& 
   return corpus;
 }
 
+void check_text_fits_context(const TextCorpus& text, int context, const std::string& task) {
+  if (static_cast<long>(text.validation_tokens.size()) <= context || static_cast<long>(text.train_tokens.size()) <= context) {
+    throw std::runtime_error(fmt::format("{}: text too short for a context of {}", task, context));
+  }
+}
+
 }  // namespace symopt

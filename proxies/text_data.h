@@ -21,4 +21,8 @@ struct TextCorpus {
 // Throws std::runtime_error naming the file when it is missing, unreadable or too short.
 std::shared_ptr<const TextCorpus> load_text_corpus(const std::filesystem::path& file);
 
+// Throws std::runtime_error (naming `task`) unless both parts of the text are longer than
+// `context`: the language models read `context` tokens before each one they predict.
+void check_text_fits_context(const TextCorpus& text, int context, const std::string& task);
+
 }  // namespace symopt

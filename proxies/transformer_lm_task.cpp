@@ -312,16 +312,9 @@ std::shared_ptr<const ProxyTask> make_transformer_lm_task(Rung rung, const Trans
       config.steps < 1 || config.validation_sequences < 1 || config.width % config.heads != 0) {
     throw std::runtime_error("transformer-lm: sizes must be >= 1 and heads must divide width");
   }
-  if (static_cast<long>(text->validation_tokens.size()) <= config.context ||
-      static_cast<long>(text->train_tokens.size()) <= config.context) {
-    throw std::runtime_error(fmt::format("transformer-lm: text too short for a context of {}", config.context));
-  }
-  TaskDescription description;
-  description.name = "transformer-lm";
-  description.rung = rung;
-  description.steps = config.steps;
-  description.batch_size = config.batch_size;
-  description.learning_rate = config.learning_rate;
+  check_text_fits_context(*text, config.context, "transformer-lm");
+  TaskDescription description =
+      describe_task("transformer-lm", rung, config.steps, config.batch_size, config.learning_rate);
   const int vocabulary = text->vocabulary_size();
   description.summary = fmt::format(
       "char transformer LM: {} layer(s), width {}, {} heads, context {}, vocabulary {}, batch {} sequences",

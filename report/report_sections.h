@@ -2,9 +2,9 @@
 // (report/run_report.cpp) puts them in order. Internal to report/.
 #pragma once
 
+#include "common/svg_chart.h"
 #include "report/reference_curves.h"
 #include "report/run_record.h"
-#include "report/svg_chart.h"
 
 #include <optional>
 #include <string>

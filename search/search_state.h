@@ -37,6 +37,15 @@ struct SearchCounters {
   long evaluations = 0;    // given a fitness: candidates - rejected, plus the warm starts
   long cached = 0;         // of the evaluations, answered by a cache instead of training
   long restarts = 0;
+  // Sums the counts of several islands (distributed/).
+  SearchCounters& operator+=(const SearchCounters& other) {
+    candidates += other.candidates;
+    rejected += other.rejected;
+    evaluations += other.evaluations;
+    cached += other.cached;
+    restarts += other.restarts;
+    return *this;
+  }
 };
 
 struct SearchState {

@@ -231,10 +231,14 @@ bool is_weights(const RewriteGraph& g, int n) {
   return at(g, n).kind == Node::Kind::input && at(g, n).role == InputRole::weights;
 }
 
-// a x + b y -> (a + b) interp(., ., .) with the larger coefficient's term second (the
-// momentum-like place, as in interp(g, m, 0.9)); a x + b x -> (a + b) x. A term in w is
-// left alone: decay reads as `+ lambda * w`, not as an interp towards w.
-std::optional<Edit> linear_combination(const RewriteGraph& g, int n, const Uses&) {
+// A sum or difference of two terms scaled by constants, a x +- b y: the nodes of a and b,
+// and x and y.
+struct ScaledTerms {
+  int a = -1, x = -1, b = -1, y = -1;
+  bool difference = false;
+};
+
+std::optional<ScaledTerms> scaled_terms(const RewriteGraph& g, int n) {
   const Node& node = at(g, n);
   const std::string_view name = op_info(node.op).name;
   if (name != "add" && name != "sub") return std::nullopt;
@@ -242,9 +246,18 @@ std::optional<Edit> linear_combination(const RewriteGraph& g, int n, const Uses&
   if (!g.is_op(p, "mul") || !g.is_op(q, "mul")) return std::nullopt;
   const auto term_p = constant_and_other(g, p), term_q = constant_and_other(g, q);
   if (!term_p || !term_q) return std::nullopt;
-  const double a = g.constant(term_p->first);
-  const double b = (name == "sub" ? -1.0 : 1.0) * g.constant(term_q->first);
-  const int x = term_p->second, y = term_q->second;
+  return ScaledTerms{term_p->first, term_p->second, term_q->first, term_q->second, name == "sub"};
+}
+
+// a x + b y -> (a + b) interp(., ., .) with the larger coefficient's term second (the
+// momentum-like place, as in interp(g, m, 0.9)); a x + b x -> (a + b) x. A term in w is
+// left alone: decay reads as `+ lambda * w`, not as an interp towards w.
+std::optional<Edit> linear_combination(const RewriteGraph& g, int n, const Uses&) {
+  const auto terms = scaled_terms(g, n);
+  if (!terms) return std::nullopt;
+  const double a = g.constant(terms->a);
+  const double b = (terms->difference ? -1.0 : 1.0) * g.constant(terms->b);
+  const int x = terms->x, y = terms->y;
   const double total = a + b;
   if (x == y) {
     return replaced(g, n, [&](RewriteGraph& r) { return r.add_op(op_id("mul"), x, r.add_constant(total)); });
@@ -263,19 +276,14 @@ std::optional<Edit> linear_combination(const RewriteGraph& g, int n, const Uses&
 
 // a x + a y -> a (x + y) and a x - a y -> a (x - y).
 std::optional<Edit> common_factor(const RewriteGraph& g, int n, const Uses&) {
-  const Node& node = at(g, n);
-  const std::string_view name = op_info(node.op).name;
-  if (name != "add" && name != "sub") return std::nullopt;
-  const int p = node.arguments[0], q = node.arguments[1];
-  if (!g.is_op(p, "mul") || !g.is_op(q, "mul")) return std::nullopt;
-  const auto term_p = constant_and_other(g, p), term_q = constant_and_other(g, q);
-  if (!term_p || !term_q) return std::nullopt;
-  const double a = g.constant(term_p->first), b = g.constant(term_q->first);
+  const auto terms = scaled_terms(g, n);
+  if (!terms) return std::nullopt;
+  const double a = g.constant(terms->a), b = g.constant(terms->b);
   if (std::fabs(a) != std::fabs(b)) return std::nullopt;
-  const bool same_sign = (a == b) == (name == "add");
+  const bool same_sign = (a == b) != terms->difference;
   return replaced(g, n, [&](RewriteGraph& r) {
-    const int inner = r.add_op(op_id(same_sign ? "add" : "sub"), term_p->second, term_q->second);
-    return r.add_op(op_id("mul"), inner, term_p->first);
+    const int inner = r.add_op(op_id(same_sign ? "add" : "sub"), terms->x, terms->y);
+    return r.add_op(op_id("mul"), inner, terms->a);
   });
 }
 

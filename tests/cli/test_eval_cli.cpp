@@ -169,12 +169,11 @@ TEST_F(EvalCli, PlotHasAPanelPerTaskAndAPathPerOptimizer) {
     return n;
   };
   EXPECT_EQ(count("<g class=\"panel\""), 2u);
-  EXPECT_EQ(count("</g>"), 2u);
-  EXPECT_EQ(count("<path class=\"curve\""), 2u * 4u);
+  EXPECT_EQ(count("<g "), count("</g>"));
+  EXPECT_EQ(count("<path class=\"series\""), 2u * 4u);  // the chart draws no path for a curve without points
   for (const std::string& name : {path("lion.opt"), path("adamw.opt"), std::string("AdamW"), std::string("Lion")}) {
-    EXPECT_EQ(count("data-series=\"" + name + "\""), 2u) << name;
+    EXPECT_EQ(count("<path class=\"series\" data-name=\"" + name + "\""), 2u) << name;
   }
-  EXPECT_EQ(count("d=\"M0,0\""), 0u);  // every curve has points
 }
 
 TEST_F(EvalCli, AtTheFixedRateTheAdamwProgramMatchesNativeAdamw) {

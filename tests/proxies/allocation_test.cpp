@@ -55,11 +55,7 @@ TEST_P(NoAllocation, TinyAndSmallRungsStepAndValidateWithoutAllocating) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTasks, NoAllocation, ::testing::ValuesIn(task_names()),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name) c = c == '-' ? '_' : c;
-                           return name;
-                         });
+                         testing::task_test_name);
 
 }  // namespace
 }  // namespace symopt

@@ -1,5 +1,6 @@
 // Test support for whole proxy models: flattening parameter lists for finite differences,
-// per-tensor gradient checks, a plain Adam training loop, and scratch directories.
+// per-tensor gradient checks, a plain Adam training loop, scratch directories, and the test
+// names of suites run once per task.
 #pragma once
 
 #include "gradient_check.h"
@@ -115,5 +116,12 @@ class ScratchDirectory {
  private:
   std::filesystem::path path_;
 };
+
+// gtest names for a suite instantiated over task_names(): "mlp-digits" -> "mlp_digits".
+inline std::string task_test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& c : name) c = c == '-' ? '_' : c;
+  return name;
+}
 
 }  // namespace symopt::testing

@@ -1,5 +1,5 @@
 // The chart drawing: ranges and ticks per axis, then grid, series, references, legend.
-#include "report/svg_chart.h"
+#include "common/svg_chart.h"
 
 #include <fmt/format.h>
 
@@ -103,6 +103,48 @@ std::string group_thousands(long long value) {
   return out;
 }
 
+// A legend entry's sample: a dot for markers, a short (dashed) line otherwise; y is the
+// text's baseline.
+std::string legend_sample(const ChartSeries& series, double x, double y) {
+  if (series.style == SeriesStyle::markers) {
+    return fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4\" fill=\"{}\"/>", x + 9, y - 4,
+                       escape_markup(series.colour));
+  }
+  return fmt::format("<line x1=\"{0:.1f}\" x2=\"{1:.1f}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"{3}\" stroke-width=\"3\"{4}/>",
+                     x, x + 20, y - 4, escape_markup(series.colour), series.dashed ? " stroke-dasharray=\"5 3\"" : "");
+}
+
+std::string legend_group(const std::string& entries) {
+  return entries.empty() ? std::string() : "<g class=\"legend\">" + entries + "</g>\n";
+}
+
+// One row ending at `right`, in series order.
+std::string legend_row(const std::vector<ChartSeries>& series, double right, double y) {
+  double x = right;
+  std::string legend;
+  for (auto it = series.rbegin(); it != series.rend(); ++it) {
+    if (it->name.empty()) continue;
+    x -= 26 + character_width * static_cast<double>(it->name.size()) + 24;
+    legend += legend_sample(*it, x, y) +
+              fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"#374151\">{}</text>", x + 26, y, escape_markup(it->name));
+  }
+  return legend_group(legend);
+}
+
+// One entry per line from (x, y) down; long names keep their end (a file name).
+std::string legend_column(const std::vector<ChartSeries>& series, double x, double y) {
+  constexpr std::size_t longest = 24;
+  std::string legend;
+  for (const ChartSeries& s : series) {
+    if (s.name.empty()) continue;
+    const std::string text = s.name.size() <= longest ? s.name : "..." + s.name.substr(s.name.size() - (longest - 3));
+    legend += legend_sample(s, x, y + 4) +
+              fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#374151\">{}</text>", x + 26, y + 4, escape_markup(text));
+    y += 15;
+  }
+  return legend_group(legend);
+}
+
 }  // namespace
 
 ChartSeries make_series(std::string name, std::string colour, double stroke_width, SeriesStyle style) {
@@ -152,6 +194,16 @@ std::string format_number(double value, int significant) {
 }
 
 std::string line_chart_svg(const LineChart& chart) {
+  return fmt::format(
+             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"{0}\" width=\"{1}\" height=\"{2}\" "
+             "viewBox=\"0 0 {1} {2}\" role=\"img\" aria-label=\"{3}\" "
+             "font-family=\"system-ui, -apple-system, 'Segoe UI', sans-serif\" font-size=\"12\">\n"
+             "<title>{3}</title>\n",
+             escape_markup(chart.css_class), chart.width, chart.height, escape_markup(chart.title)) +
+         line_chart_body(chart) + "</svg>\n";
+}
+
+std::string line_chart_body(const LineChart& chart) {
   std::vector<double> xs, ys;
   for (const ChartSeries& s : chart.series) {
     for (const auto& [x, y] : s.points) {
@@ -169,12 +221,9 @@ std::string line_chart_svg(const LineChart& chart) {
   auto py = [&](double y) { return margin_top + plot_h * (1 - sy.fraction(y)); };
 
   std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"{0}\" width=\"{1}\" height=\"{2}\" viewBox=\"0 0 {1} {2}\" "
-      "role=\"img\" aria-label=\"{3}\" font-family=\"system-ui, -apple-system, 'Segoe UI', sans-serif\" "
-      "font-size=\"12\">\n<title>{3}</title>\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
-      "<text x=\"{4}\" y=\"22\" font-size=\"15\" font-weight=\"600\" fill=\"#111827\">{3}</text>\n",
-      escape_markup(chart.css_class), w, h, escape_markup(chart.title), margin_left);
+      "<rect width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n"
+      "<text x=\"{}\" y=\"22\" font-size=\"15\" font-weight=\"600\" fill=\"#111827\">{}</text>\n",
+      w, h, margin_left, escape_markup(chart.title));
 
   // Grid and tick labels.
   for (double tick : sy.ticks) {
@@ -261,27 +310,8 @@ std::string line_chart_svg(const LineChart& chart) {
                        x, y, escape_markup(label.colour), escape_markup(label.text));
   }
 
-  // Legend: one row under the title, right-aligned.
-  double legend_x = w - margin_right;
-  std::string legend;
-  for (auto it = chart.series.rbegin(); it != chart.series.rend(); ++it) {
-    if (it->name.empty()) continue;
-    const double item_width = 26 + character_width * static_cast<double>(it->name.size()) + 24;
-    legend_x -= item_width;
-    const double y = 42;
-    if (it->style == SeriesStyle::markers) {
-      legend += fmt::format("<circle cx=\"{:.1f}\" cy=\"{}\" r=\"4\" fill=\"{}\"/>", legend_x + 9, y - 4,
-                            escape_markup(it->colour));
-    } else {
-      legend += fmt::format("<line x1=\"{0:.1f}\" x2=\"{1:.1f}\" y1=\"{2}\" y2=\"{2}\" stroke=\"{3}\" stroke-width=\"3\"{4}/>",
-                            legend_x, legend_x + 20, y - 4, escape_markup(it->colour),
-                            it->dashed ? " stroke-dasharray=\"5 3\"" : "");
-    }
-    legend += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"#374151\">{}</text>", legend_x + 26, y,
-                          escape_markup(it->name));
-  }
-  if (!legend.empty()) svg += "<g class=\"legend\">" + legend + "</g>\n";
-  return svg + "</svg>\n";
+  if (chart.legend == LegendPlace::inside) return svg + legend_column(chart.series, w - margin_right - 170, margin_top + 14);
+  return svg + legend_row(chart.series, w - margin_right, 42);
 }
 
 }  // namespace symopt

@@ -1,5 +1,6 @@
-// A small SVG line chart for the report: several series (lines, steps or markers) over
-// linear or logarithmic axes with "nice" ticks, reference lines, a legend and hover titles.
+// The one SVG line chart of the project (the report, the run directory's fitness plot, the
+// eval loss curves): series (lines or markers) over linear or logarithmic axes with "nice"
+// ticks, reference lines, labels, a legend and hover titles.
 #pragma once
 
 #include <optional>
@@ -11,6 +12,9 @@ namespace symopt {
 
 enum class SeriesStyle { line, markers, line_and_markers };
 enum class TickFormat { number, percent };
+// above: one row under the title, right-aligned; inside: a column at the top right of the
+// plotting area, names cut to their last 24 characters (for narrow panels).
+enum class LegendPlace { above, inside };
 
 struct ChartSeries {
   std::string name;  // legend entry; empty: left out of the legend
@@ -55,10 +59,14 @@ struct LineChart {
   std::vector<PointLabel> labels;
   double width = 760, height = 360;
   std::string css_class = "chart";
+  LegendPlace legend = LegendPlace::above;
 };
 
 // Without any finite point the chart is drawn with an empty frame and says "no data".
 std::string line_chart_svg(const LineChart& chart);
+// The same drawing without the enclosing <svg> element, in coordinates 0..width x
+// 0..height: for figures that place several charts, each in a translated <g>.
+std::string line_chart_body(const LineChart& chart);
 
 // A step of 1, 2 or 5 times a power of ten giving about `count` ticks over the span.
 double nice_step(double span, int count);
