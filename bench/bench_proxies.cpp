@@ -3,8 +3,10 @@
 //     PyTorch eager on one thread (bench/torch_mlp_digits.py),
 // (b) the medium mlp-digits rung's achieved FLOP/s vs Eigen's own large float32 GEMM,
 // (c) the wall time of a full AdamW training run per task and rung (the size ladder in seconds),
-// (d) evaluations per second of the tiny suite (Evaluator::evaluate_all) on 1 and 2 threads.
-// Usage: bench_proxies [--parts abcd] [--medium] [--steps N]
+// (d) evaluations per second of the tiny suite (Evaluator::evaluate_all) on 1 and 2 threads,
+//     with a trace of every training run of the batch (worker, wall and CPU time) that shows
+//     where the 2-thread time goes: serial work, idle workers at the tail, slower runs.
+// Usage: bench_proxies [--parts abcd] [--medium] [--steps N] [--batch PROGRAMS]
 //        bench_proxies --sweep RUNG [SEEDS]   (AdamW's and Lion's best rates per task; how the
 //                                              tasks' fixed rates were chosen)
 #include "dsl/analyzer.h"
@@ -20,6 +22,7 @@
 
 #include <fmt/format.h>
 #include <tbb/global_control.h>
+#include <tbb/task_arena.h>
 
 #include <Eigen/Core>
 
@@ -30,7 +33,10 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <string>
+#include <time.h>
 #include <unistd.h>
 #include <vector>
 
@@ -218,6 +224,168 @@ std::vector<AnalyzedProgram> distinct_programs(int count) {
   return programs;
 }
 
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
+
+// One training run of the batch: its task, the TBB worker slot that ran it, wall seconds
+// since the trace's origin, and the CPU seconds of its thread (what the machine's other
+// load does not inflate).
+struct RunSpan {
+  int task = 0;
+  int worker = 0;
+  double start = 0, end = 0, cpu = 0;
+};
+
+class RunTrace {
+ public:
+  double now() const { return seconds_since(origin_); }
+  void restart() {
+    const std::lock_guard lock(mutex_);
+    spans_.clear();
+    origin_ = Clock::now();
+  }
+  void add(const RunSpan& span) {
+    const std::lock_guard lock(mutex_);
+    spans_.push_back(span);
+  }
+  std::vector<RunSpan> spans() const {
+    const std::lock_guard lock(mutex_);
+    return spans_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<RunSpan> spans_;
+  Clock::time_point origin_ = Clock::now();
+};
+
+// The trainer makes one model per training run and drops it at the end: the model's life
+// is the run.
+template <class T>
+class TracedModel final : public ProxyModel<T> {
+ public:
+  TracedModel(std::unique_ptr<ProxyModel<T>> model, RunTrace& trace, RunSpan span, double cpu_start)
+      : model_(std::move(model)), trace_(trace), span_(span), cpu_start_(cpu_start) {}
+  ~TracedModel() override {
+    span_.end = trace_.now();
+    span_.cpu = thread_cpu_seconds() - cpu_start_;
+    trace_.add(span_);
+  }
+  std::vector<TensorShape> parameter_shapes() const override { return model_->parameter_shapes(); }
+  void initialize(std::uint64_t seed, std::vector<Tensor<T>>& params) const override {
+    model_->initialize(seed, params);
+  }
+  T loss_and_gradient(std::span<const Tensor<T>> params, long step, std::span<Tensor<T>> grads) override {
+    return model_->loss_and_gradient(params, step, grads);
+  }
+  ValidationMetrics validate(std::span<const Tensor<T>> params) override { return model_->validate(params); }
+
+ private:
+  std::unique_ptr<ProxyModel<T>> model_;
+  RunTrace& trace_;
+  RunSpan span_;
+  double cpu_start_;
+};
+
+class TracedTask final : public ProxyTask {
+ public:
+  TracedTask(std::shared_ptr<const ProxyTask> task, RunTrace& trace, int index)
+      : task_(std::move(task)), trace_(trace), index_(index) {}
+  const TaskDescription& description() const override { return task_->description(); }
+  std::unique_ptr<ProxyModel<float>> make_model_f32(std::uint64_t data_seed) const override {
+    return traced<float>([&] { return task_->make_model_f32(data_seed); });
+  }
+  std::unique_ptr<ProxyModel<double>> make_model_f64(std::uint64_t data_seed) const override {
+    return traced<double>([&] { return task_->make_model_f64(data_seed); });
+  }
+
+ private:
+  template <class T, class Make>
+  std::unique_ptr<ProxyModel<T>> traced(Make make) const {
+    const double cpu = thread_cpu_seconds();
+    const RunSpan span{.task = index_, .worker = tbb::this_task_arena::current_thread_index(), .start = trace_.now()};
+    return std::make_unique<TracedModel<T>>(make(), trace_, span, cpu);
+  }
+  std::shared_ptr<const ProxyTask> task_;
+  RunTrace& trace_;
+  int index_;
+};
+
+// Greedy list scheduling (each run to the first free worker, in the given order) of the
+// runs' durations on `workers`: the makespan a perfect dynamic scheduler reaches in that order.
+double list_schedule_makespan(const std::vector<double>& durations, int workers) {
+  std::vector<double> free_at(static_cast<std::size_t>(workers), 0.0);
+  for (const double d : durations) *std::min_element(free_at.begin(), free_at.end()) += d;
+  return *std::max_element(free_at.begin(), free_at.end());
+}
+
+struct BatchFigures {
+  double wall = 0;           // evaluate_all, start to return
+  double run_wall = 0;       // sum over runs
+  double run_cpu = 0;        // sum over runs
+  double longest_cpu = 0;
+  double busiest_worker_cpu = 0;  // CPU seconds of the runs of the worker that ran the most
+  std::vector<double> cpu_longest_first;  // every run's CPU seconds, longest first
+};
+
+BatchFigures print_trace(const std::vector<RunSpan>& spans, double wall, int threads,
+                         const std::vector<std::string>& task_names_in_order) {
+  BatchFigures figures;
+  figures.wall = wall;
+  double first_start = wall, last_end = 0;
+  struct Worker {
+    double busy = 0, cpu = 0, first_start = std::numeric_limits<double>::infinity(), last_end = 0;
+    int runs = 0;
+  };
+  std::map<int, Worker> workers;
+  std::vector<double> task_cpu(task_names_in_order.size()), task_wall(task_names_in_order.size());
+  std::vector<int> task_runs(task_names_in_order.size());
+  for (const RunSpan& span : spans) {
+    figures.run_wall += span.end - span.start;
+    figures.run_cpu += span.cpu;
+    figures.cpu_longest_first.push_back(span.cpu);
+    first_start = std::min(first_start, span.start);
+    last_end = std::max(last_end, span.end);
+    Worker& worker = workers[span.worker];
+    worker.busy += span.end - span.start;
+    worker.cpu += span.cpu;
+    ++worker.runs;
+    worker.first_start = std::min(worker.first_start, span.start);
+    worker.last_end = std::max(worker.last_end, span.end);
+    const auto t = static_cast<std::size_t>(span.task);
+    task_cpu[t] += span.cpu;
+    task_wall[t] += span.end - span.start;
+    ++task_runs[t];
+  }
+  std::sort(figures.cpu_longest_first.rbegin(), figures.cpu_longest_first.rend());
+  if (!figures.cpu_longest_first.empty()) figures.longest_cpu = figures.cpu_longest_first.front();
+  fmt::print("      trace: {} runs, batch {:.2f} s wall; runs {:.2f} s wall / {:.2f} s CPU (CPU/wall {:.2f}); "
+             "before the first run {:.3f} s, after the last {:.3f} s\n",
+             spans.size(), wall, figures.run_wall, figures.run_cpu, figures.run_cpu / figures.run_wall, first_start,
+             wall - last_end);
+  for (const auto& [index, worker] : workers) {
+    fmt::print("      worker {}: {} runs, {:.3f} s CPU; wall: busy {:.2f} s ({:.0f}% of the batch), first run at {:.3f} s, "
+               "idle at the tail {:.3f} s\n",
+               index, worker.runs, worker.cpu, worker.busy, 100 * worker.busy / wall, worker.first_start,
+               last_end - worker.last_end);
+    figures.busiest_worker_cpu = std::max(figures.busiest_worker_cpu, worker.cpu);
+  }
+  if (threads > 1) {
+    fmt::print("      run time / (threads x batch wall) = {:.1f}%\n", 100 * figures.run_wall / (threads * wall));
+  }
+  std::string per_task;
+  for (std::size_t t = 0; t < task_names_in_order.size(); ++t) {
+    if (task_runs[t] == 0) continue;
+    per_task += fmt::format("{}{} {:.1f}", per_task.empty() ? "" : ", ", task_names_in_order[t],
+                            1e3 * task_cpu[t] / task_runs[t]);
+  }
+  fmt::print("      ms CPU per run: {}\n", per_task);
+  return figures;
+}
+
 void suite_scaling(int program_count) {
   SuiteConfig config;
   config.tasks = task_names();
@@ -226,15 +394,26 @@ void suite_scaling(int program_count) {
   const auto cache = std::filesystem::temp_directory_path() / fmt::format("symopt_bench_baselines_{}", ::getpid());
   config.baseline_cache = cache;
   const std::vector<AnalyzedProgram> programs = distinct_programs(program_count);
+  RunTrace trace;
+  std::vector<std::shared_ptr<const ProxyTask>> tasks;
+  for (std::size_t t = 0; t < config.tasks.size(); ++t) {
+    tasks.push_back(std::make_shared<TracedTask>(load_task(config.tasks[t], config.rung, default_data_dir()), trace,
+                                                 static_cast<int>(t)));
+  }
   fmt::print("(d) tiny suite ({} tasks, 1 seed): {} distinct programs in one evaluate_all batch\n",
              config.tasks.size(), program_count);
   double one_thread = 0;
+  BatchFigures serial;
   for (const int threads : {1, 2}) {
     const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-    Evaluator evaluator(config);  // baselines: computed on the first pass, read from `cache` after
+    Evaluator evaluator(config, tasks);  // baselines: computed on the first pass, read from `cache` after
+    trace.restart();
     const auto start = Clock::now();
+    const double cpu_start = thread_cpu_seconds();
     const std::vector<Fitness> results = evaluator.evaluate_all(programs);
-    const double per_second = program_count / seconds_since(start);
+    const double wall = seconds_since(start);
+    const double caller_cpu = thread_cpu_seconds() - cpu_start;
+    const double per_second = program_count / wall;
     if (evaluator.cache_statistics().evaluations != program_count) {
       throw std::runtime_error("(d): the fitness cache merged programs meant to be distinct");
     }
@@ -242,6 +421,28 @@ void suite_scaling(int program_count) {
     fmt::print("    {} thread(s): {:7.2f} program evaluations/s = {:7.1f} training runs/s{}\n", threads, per_second,
                per_second * config.tasks.size(),
                threads == 1 ? std::string() : fmt::format("   scaling {:.2f}x (goal >= 1.8x)", per_second / one_thread));
+    const BatchFigures figures = print_trace(trace.spans(), wall, threads, config.tasks);
+    if (threads == 1) {
+      serial = figures;
+      // The calling thread ran every run; what it spent besides is the batch's serial part.
+      serial.wall = caller_cpu - figures.run_cpu;
+      fmt::print("      serial CPU outside the runs (look-ups, fingerprints, compiling, scoring): {:.3f} s\n",
+                 serial.wall);
+      continue;
+    }
+    // The same batch in CPU seconds, free of the machine's other load (which stretches wall
+    // time at random): the 1-thread CPU work against the serial part plus the CPU time of the
+    // busiest worker (the split this run made: its idle tail is the difference between the
+    // workers), of a greedy longest-first split of the same runs, and of a perfect split.
+    const double total_one = serial.wall + serial.run_cpu;
+    const double made = serial.wall + figures.busiest_worker_cpu;
+    const double longest_first = serial.wall + list_schedule_makespan(figures.cpu_longest_first, threads);
+    const double ideal = serial.wall + std::max(serial.run_cpu / threads, serial.longest_cpu);
+    fmt::print("      CPU-time model: 1 thread {:.3f} s of CPU; {} threads: this run's split {:.3f} s = {:.2f}x, "
+               "longest first {:.3f} s = {:.2f}x, perfect split of the 1-thread runs {:.2f}x; "
+               "CPU per run {:+.1f}% against 1 thread\n",
+               total_one, threads, made, total_one / made, longest_first, total_one / longest_first, total_one / ideal,
+               100 * (figures.run_cpu / serial.run_cpu - 1));
   }
   std::filesystem::remove_all(cache);
 }
@@ -286,6 +487,7 @@ int main(int argc, char** argv) {
     std::string parts = "abcd";
     std::vector<Rung> rungs = {Rung::tiny, Rung::small};
     int steps = 3000;
+    int batch = 32;
     for (int i = 1; i < argc; ++i) {
       const std::string argument = argv[i];
       if (argument == "--medium") {
@@ -294,6 +496,8 @@ int main(int argc, char** argv) {
         parts = argv[++i];
       } else if (argument == "--steps" && i + 1 < argc) {
         steps = std::stoi(argv[++i]);
+      } else if (argument == "--batch" && i + 1 < argc) {
+        batch = std::stoi(argv[++i]);
       } else {
         throw std::runtime_error(fmt::format("unknown argument '{}' (see the header of bench_proxies.cpp)", argument));
       }
@@ -308,7 +512,7 @@ int main(int argc, char** argv) {
       if (parts.find('b') != std::string::npos) compare_with_gemm(), std::fflush(stdout);
       if (parts.find('c') != std::string::npos) time_training_runs(rungs), std::fflush(stdout);
     }
-    if (parts.find('d') != std::string::npos) suite_scaling(32);
+    if (parts.find('d') != std::string::npos) suite_scaling(batch);
   } catch (const std::exception& error) {
     fmt::print(stderr, "bench_proxies: {}\n", error.what());
     return 1;

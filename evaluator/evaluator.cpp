@@ -1,6 +1,6 @@
 // The Evaluator: cache look-ups in program order, then every (program, task, seed) training
-// run of the batch in one parallel loop whose results land in fixed slots, so the outcome
-// does not depend on the thread count or on scheduling.
+// run of the batch taken by the workers from one queue, costliest first, each result landing
+// in a fixed slot, so the outcome does not depend on the thread count or on scheduling.
 #include "evaluator/evaluator.h"
 
 #include "dsl/interpreter.h"
@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <atomic>
@@ -58,7 +60,7 @@ std::vector<double> normalized_weights(const SuiteConfig& config) {
   return weights;
 }
 
-// Tasks by descending cost: the longest runs start first, so the parallel loop's tail is short.
+// Tasks by descending cost: the longest runs start first, so the batch's tail is short.
 std::vector<int> tasks_by_cost(const std::vector<std::shared_ptr<const ProxyTask>>& tasks, int steps) {
   auto cost = [&](int t) {
     const TaskDescription& d = tasks[t]->description();
@@ -207,7 +209,7 @@ std::vector<Fitness> Evaluator::evaluate_all(const std::vector<AnalyzedProgram>&
   };
   std::vector<TrainingResult> trained(runs);
   std::vector<std::atomic<bool>> diverged(fresh.size() * task_count * rate_count);
-  tbb::parallel_for(std::size_t{0}, runs, [&](std::size_t job) {
+  auto run = [&](std::size_t job) {
     // job enumerates tasks (costliest first), then programs, then rates, then seeds.
     const int seed = static_cast<int>(job % seed_count);
     const int rate = static_cast<int>((job / seed_count) % rate_count);
@@ -223,7 +225,20 @@ std::vector<Fitness> Evaluator::evaluate_all(const std::vector<AnalyzedProgram>&
     TrainingResult& result = trained[slot(program, task, rate, seed)];
     result = train(*s.tasks[task], factories[program], options);
     if (result.diverged) arm_diverged.store(true, std::memory_order_relaxed);
-  });
+  };
+  // Greedy list scheduling: every worker takes the next run in that order, so each one ends
+  // the batch on the cheapest runs and waits at most about one cheap run for the others. (A
+  // parallel_for over the runs hands out halves of ranges instead: a worker may be left with
+  // a block of long runs at the end while the other idles.) A worker that joins late finds
+  // fewer runs or none; which worker trains a run never changes its result.
+  std::atomic<std::size_t> next_run{0};
+  const auto workers = std::min<std::size_t>(runs, static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()));
+  tbb::parallel_for(
+      std::size_t{0}, workers,
+      [&](std::size_t) {
+        for (std::size_t job = next_run++; job < runs; job = next_run++) run(job);
+      },
+      tbb::simple_partitioner());
 
   // 3. Scores, in a fixed order.
   std::vector<Fitness> fresh_fitness(fresh.size());
