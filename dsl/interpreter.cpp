@@ -12,9 +12,17 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 namespace symopt {
 namespace {
+
+// Elements per tile: a phase's tile slots and the tiles of the tensors it streams stay in
+// the L1 cache between one op's pass and the next (measured by bench_interpreter).
+template <class T>
+constexpr long tile_elements = 2048 / sizeof(T);
+// Phases over tensors larger than this (the L2 cache per core) prefetch their streams.
+constexpr long prefetch_above_bytes = 1 << 20;
 
 struct NodePlan {
   int phase = 0;       // where it is computed (inputs and constants: 0)
@@ -27,6 +35,37 @@ struct NodePlan {
 bool is_tile_op(const OpInfo& op, const Node& node) {
   return node.type.is_tensor &&
          (op.type_rule == TypeRule::elementwise || op.type_rule == TypeRule::copy);
+}
+
+// The fused update `w -= t * s` (s a scalar, typically the learning rate) becomes
+// `w -= s * op(args)` in t's own instruction when t is computed in the update's tile phase
+// only for the update and nothing after t in that phase reads the weights: the
+// multiplication's pass disappears (the same rounding: op's result, then the product).
+void fold_update_scale(const AnalyzedProgram& program, const std::vector<Node>& nodes,
+                       const std::vector<std::vector<int>>& consumers, const std::vector<NodePlan>& plan,
+                       const std::vector<std::array<int, max_arity>>& scale_of_argument, int weights_node,
+                       CompiledProgram& compiled) {
+  const int update = program.update;
+  const Node& node = nodes[update];
+  if (node.op != *find_op("mul") || scale_of_argument[update][0] >= 0 || scale_of_argument[update][1] >= 0) return;
+  const bool first_is_tensor = nodes[node.arguments[0]].type.is_tensor;
+  if (first_is_tensor == nodes[node.arguments[1]].type.is_tensor) return;
+  const int t = node.arguments[first_is_tensor ? 0 : 1];
+  const int scale = node.arguments[first_is_tensor ? 1 : 0];
+  if (nodes[t].kind != Node::Kind::op || !is_tile_op(op_info(nodes[t].op), nodes[t])) return;
+  if (plan[t].phase != plan[update].phase || consumers[t] != std::vector<int>{update}) return;
+  if (plan[t].slot.kind != Slot::Kind::tile) return;  // a state or a materialized value
+  if (weights_node >= 0) {
+    for (int c : consumers[weights_node]) {
+      if (plan[c].phase == plan[t].phase && plan[c].position > plan[t].position) return;
+    }
+  }
+  std::vector<Instruction>& instructions = compiled.phases[plan[t].phase].instructions;
+  Instruction& fused = instructions[plan[t].position];
+  fused.result = {Slot::Kind::weights, 0};
+  fused.subtract_from_result = true;
+  fused.result_scale = plan[scale].slot;
+  instructions.erase(instructions.begin() + plan[update].position);
 }
 
 }  // namespace
@@ -334,6 +373,7 @@ CompiledProgram compile_program(const AnalyzedProgram& program) {
     if (op_info(nodes[n].op).type_rule == TypeRule::reduction) instruction.accumulator = compiled.accumulators++;
     instruction.subtract_from_result = update_fused && n == update;
   }
+  if (update_fused) fold_update_scale(program, nodes, consumers, plan, scale_of_argument, weights_node, compiled);
   compiled.scalar_constants.assign(scalar_slots, std::numeric_limits<double>::quiet_NaN());
   for (auto [slot, value] : constants) compiled.scalar_constants[slot] = value;
   compiled.update = final_slot(update);
@@ -366,6 +406,8 @@ ProgramOptimizer<T>::ProgramOptimizer(std::shared_ptr<const CompiledProgram> pro
   const CompiledProgram& p = *program_;
   scalars_.resize(p.scalar_constants.size());
   for (std::size_t i = 0; i < scalars_.size(); ++i) scalars_[i] = static_cast<T>(p.scalar_constants[i]);
+  unit_scalar_ = static_cast<int>(scalars_.size());
+  scalars_.push_back(T(1));
   tiles_.setZero(static_cast<long>(p.tile_slots) * tile_elements<T>);
   for (const ValueType& shape : p.full_slot_shapes) full_.push_back(Buffer::Zero(element_count(shape)));
   for (int s = 0; s < p.state_count; ++s) states_.push_back(Buffer::Zero(static_cast<long>(rows) * cols));
@@ -375,6 +417,8 @@ ProgramOptimizer<T>::ProgramOptimizer(std::shared_ptr<const CompiledProgram> pro
   for (Buffer& state : states_) tensor_bases_.push_back(state.data());
   for (Buffer& full : full_) tensor_bases_.push_back(full.data());
   for (int k = 0; k < p.tile_slots; ++k) tensor_bases_.push_back(tiles_.data() + k * tile_elements<T>);
+  null_base_ = static_cast<int>(tensor_bases_.size());
+  tensor_bases_.push_back(nullptr);
 
   for (const Phase& phase : p.phases) {
     BoundPhase bound;
@@ -388,9 +432,11 @@ ProgramOptimizer<T>::ProgramOptimizer(std::shared_ptr<const CompiledProgram> pro
       const OpInfo& op = op_info(instruction.op);
       BoundInstruction b;
       b.arity = op.arity;
+      b.result_scale = unit_scalar_;
+      std::array<OperandKind, max_arity> kinds{};
       for (int i = 0; i < op.arity; ++i) {
-        b.arguments[i] = bind(instruction.arguments[i]);
-        if (instruction.scales[i].kind == Slot::Kind::scalar) b.arguments[i].scale = instruction.scales[i].index;
+        b.arguments[i] = bind(instruction.arguments[i], instruction.scales[i]);
+        kinds[i] = b.arguments[i].kind;
       }
       if (instruction.accumulator >= 0) {
         b.accumulate = op.kernels<T>().accumulate;
@@ -398,15 +444,15 @@ ProgramOptimizer<T>::ProgramOptimizer(std::shared_ptr<const CompiledProgram> pro
         b.scalar_result = instruction.result.index;
         b.finish = op.finish;
       } else {
-        b.elementwise = instruction.subtract_from_result ? op.kernels<T>().subtract_from
-                                                         : op.kernels<T>().elementwise;
-        b.result = bind(instruction.result);
-      }
-      for (const BoundOperand& operand : b.arguments) {
-        if (operand.advances && std::find(bound.streamed_bases.begin(), bound.streamed_bases.end(),
-                                          operand.base) == bound.streamed_bases.end()) {
-          bound.streamed_bases.push_back(operand.base);
+        const auto& kernels = instruction.subtract_from_result ? op.kernels<T>().tile_subtract
+                                                               : op.kernels<T>().tile;
+        b.kernel = kernels[tile_kernel_index(std::span(kinds.data(), op.arity))];
+        if (!b.kernel) {
+          throw std::logic_error(fmt::format("interpreter: no kernel of '{}' for these operand kinds", op.name));
         }
+        if (instruction.result_scale.kind == Slot::Kind::scalar) b.result_scale = instruction.result_scale.index;
+        if (instruction.result.kind == Slot::Kind::scalar) b.scalar_result = instruction.result.index;
+        else b.result = bind(instruction.result);
       }
       bound.instructions.push_back(b);
     }
@@ -420,35 +466,39 @@ long ProgramOptimizer<T>::element_count(ValueType shape) const {
 }
 
 template <class T>
-typename ProgramOptimizer<T>::BoundOperand ProgramOptimizer<T>::bind(const Slot& slot) {
+typename ProgramOptimizer<T>::BoundOperand ProgramOptimizer<T>::bind(const Slot& slot, const Slot& scale) {
   const int states = static_cast<int>(states_.size());
   const int fulls = static_cast<int>(full_.size());
+  BoundOperand operand{OperandKind::tensor, null_base_, 0, unit_scalar_};
   switch (slot.kind) {
-    case Slot::Kind::scalar: return {-1, slot.index, 0};
-    case Slot::Kind::weights: return {weights_base, -1, 1};
-    case Slot::Kind::gradient: return {gradient_base, -1, 1};
-    case Slot::Kind::state: return {2 + slot.index, -1, 1};
-    case Slot::Kind::full: return {2 + states + slot.index, -1, 1};
-    case Slot::Kind::tile: return {2 + states + fulls + slot.index, -1, 0};
-    default: return {};
+    case Slot::Kind::scalar:
+      operand.kind = OperandKind::scalar;
+      operand.value = slot.index;
+      return operand;
+    case Slot::Kind::weights: operand.base = weights_base; operand.advances = 1; break;
+    case Slot::Kind::gradient: operand.base = gradient_base; operand.advances = 1; break;
+    case Slot::Kind::state: operand.base = 2 + slot.index; operand.advances = 1; break;
+    case Slot::Kind::full: operand.base = 2 + states + slot.index; operand.advances = 1; break;
+    case Slot::Kind::tile: operand.base = 2 + states + fulls + slot.index; break;
+    default: throw std::logic_error("interpreter: an operand without a slot");
   }
+  if (scale.kind == Slot::Kind::scalar) {
+    operand.kind = OperandKind::scaled;
+    operand.value = scale.index;
+  }
+  return operand;
 }
 
 template <class T>
 T* ProgramOptimizer<T>::tensor_base(const Slot& slot) {
-  const int base = bind(slot).base;
-  return base >= 0 ? tensor_bases_[base] : nullptr;
+  return tensor_bases_[bind(slot).base];
 }
 
 template <class T>
 void ProgramOptimizer<T>::run_scalar(const BoundInstruction& instruction) {
-  std::array<OperandView<T>, max_arity> args;
-  for (int i = 0; i < instruction.arity; ++i) {
-    const BoundOperand& a = instruction.arguments[i];
-    args[i] = a.scalar >= 0 ? OperandView<T>{nullptr, scalars_[a.scalar], true}
-                            : OperandView<T>{tensor_bases_[a.base], T(0), false};
-  }
-  instruction.elementwise(1, args.data(), &scalars_[instruction.result.scalar]);
+  TileArguments<T> args;
+  for (int i = 0; i < max_arity; ++i) args.value[i] = scalars_[instruction.arguments[i].value];
+  instruction.kernel(1, args, T(1), &scalars_[instruction.scalar_result]);
 }
 
 template <class T>
@@ -457,35 +507,48 @@ void ProgramOptimizer<T>::run_tile_phase(const BoundPhase& phase) {
   for (const BoundInstruction& instruction : phase.instructions) {
     if (instruction.accumulator) std::fill_n(instruction.accumulator, reduction_accumulator_size, 0.0);
   }
+  // Tensors larger than the L2 cache come from farther away: the next tile of every
+  // streamed tensor is requested while this one is worked on (software prefetch), so all
+  // streams load at once. Smaller ones run faster without (the requests cost instructions
+  // and the hardware prefetchers keep up); both measured by bench_interpreter.
+  std::array<int, 16> streamed{};
+  int streams = 0;
+  if (count * static_cast<long>(sizeof(T)) > prefetch_above_bytes) {
+    for (const BoundInstruction& instruction : phase.instructions) {
+      for (const BoundOperand& a : instruction.arguments) {
+        const bool seen = std::find(streamed.begin(), streamed.begin() + streams, a.base) != streamed.begin() + streams;
+        if (a.advances && !seen && streams < static_cast<int>(streamed.size())) streamed[streams++] = a.base;
+      }
+    }
+  }
   constexpr long tile = tile_elements<T>;
   constexpr long line = 64 / sizeof(T);
-  std::array<OperandView<T>, max_arity> args;
   for (long start = 0; start < count; start += tile) {
     const long n = std::min(tile, count - start);
-    // The next tile of every streamed tensor is requested now, so all streams load at once
-    // while this tile is worked on (each op's pass alone would walk one or two streams).
-    if (start + tile < count) {
+    if (streams && start + tile < count) {
       const long ahead = std::min(tile, count - start - tile);
-      for (int base : phase.streamed_bases) {
-        const T* next = tensor_bases_[base] + start + tile;
+      for (int s = 0; s < streams; ++s) {
+        const T* next = tensor_bases_[streamed[s]] + start + tile;
         for (long k = 0; k < ahead; k += line) __builtin_prefetch(next + k);
       }
     }
     for (const BoundInstruction& instruction : phase.instructions) {
-      for (int i = 0; i < instruction.arity; ++i) {
+      TileArguments<T> args;
+      for (int i = 0; i < max_arity; ++i) {  // a fixed count of plain reads: no branches
         const BoundOperand& a = instruction.arguments[i];
-        if (a.scalar >= 0) {
-          args[i] = {nullptr, scalars_[a.scalar], true};
-        } else {
-          args[i] = {tensor_bases_[a.base] + start * a.advances, T(0), false};
-          if (a.scale >= 0) args[i].scale = &scalars_[a.scale];
-        }
+        args.data[i] = tensor_bases_[a.base] + start * a.advances;
+        args.value[i] = scalars_[a.value];
       }
-      if (instruction.accumulate) {
-        instruction.accumulate(n, args.data(), instruction.accumulator);
+      if (instruction.kernel) {
+        const BoundOperand& r = instruction.result;
+        instruction.kernel(n, args, scalars_[instruction.result_scale], tensor_bases_[r.base] + start * r.advances);
       } else {
-        instruction.elementwise(n, args.data(),
-                                tensor_bases_[instruction.result.base] + start * instruction.result.advances);
+        std::array<OperandView<T>, max_arity> views;
+        for (int i = 0; i < instruction.arity; ++i) {
+          const bool scalar = instruction.arguments[i].kind == OperandKind::scalar;
+          views[i] = {args.data[i], args.value[i], scalar};
+        }
+        instruction.accumulate(n, views.data(), instruction.accumulator);
       }
     }
   }

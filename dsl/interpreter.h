@@ -28,6 +28,7 @@ struct Instruction {
   Slot result;          // for reductions: the scalar slot the finished value goes to
   int accumulator = -1; // reductions: which accumulator the tiles fold into
   bool subtract_from_result = false;  // result -= op(args): the update applied to the weights
+  Slot result_scale;  // with subtract_from_result, a scalar slot: result -= scale * op(args)
   std::array<Slot, 3> scales{};  // a scalar slot: the tensor argument is read multiplied by it
 };
 
@@ -57,11 +58,6 @@ struct CompiledProgram {
 
 CompiledProgram compile_program(const AnalyzedProgram& program);
 
-// Elements per tile: a phase's tile slots and the tiles of the tensors it streams stay in
-// the L1 cache between one op's pass and the next (measured by bench_interpreter).
-template <class T>
-inline constexpr long tile_elements = 2048 / sizeof(T);
-
 // The per-tensor runner: owns this tensor's state and scratch buffers. The compiled
 // program's slots are bound to this tensor's buffers once, at construction, so a step
 // only walks flat instruction lists.
@@ -77,35 +73,35 @@ class ProgramOptimizer final : public TensorOptimizer<T> {
 
  private:
   using Buffer = Eigen::Array<T, Eigen::Dynamic, 1>;
-  using ElementwiseKernel = void (*)(long, const OperandView<T>*, T*);
   using AccumulateKernel = void (*)(long, const OperandView<T>*, double*);
-  // A tensor operand is tensor_bases_[base] + start * advances (tile slots do not advance);
-  // a scalar operand is scalars_[scalar].
+  // An operand as two branch-free reads: the tensor tensor_bases_[base] + start * advances
+  // (tile slots do not advance; scalar operands read the null base) and the scalar
+  // scalars_[value] (the operand's value, the factor of a scaled tensor, or unused).
   struct BoundOperand {
-    int base = -1;
-    int scalar = -1;
+    OperandKind kind = OperandKind::tensor;
+    int base = 0;
     long advances = 0;
-    int scale = -1;  // scalars_[scale] multiplies the tensor as it is read
+    int value = 0;
   };
   struct BoundInstruction {
-    ElementwiseKernel elementwise = nullptr;
+    TileKernel<T> kernel = nullptr;  // elementwise ops, chosen for the operand kinds
     AccumulateKernel accumulate = nullptr;
     int arity = 0;
     std::array<BoundOperand, max_arity> arguments{};
     BoundOperand result;
+    int result_scale = 0;  // scalars_ slot: subtract kernels do out -= scale * op(args)
     double* accumulator = nullptr;
-    int scalar_result = -1;  // reductions: where the finished value goes
+    int scalar_result = -1;  // scalar phases and reductions: where the value goes
     double (*finish)(const double*, long) = nullptr;
   };
   struct BoundPhase {
     Phase::Kind kind = Phase::Kind::scalar;
     long count = 0;  // tile phases: elements of the loop
     std::vector<BoundInstruction> instructions;
-    std::vector<int> streamed_bases;  // tensors the tile loop walks through (prefetched)
   };
   enum : int { weights_base = 0, gradient_base = 1 };
 
-  BoundOperand bind(const Slot& slot);
+  BoundOperand bind(const Slot& slot, const Slot& scale = {});
   T* tensor_base(const Slot& slot);
   void run_scalar(const BoundInstruction& instruction);
   void run_tile_phase(const BoundPhase& phase);
@@ -116,12 +112,14 @@ class ProgramOptimizer final : public TensorOptimizer<T> {
   std::shared_ptr<const CompiledProgram> program_;
   int rows_;
   int cols_;
-  std::vector<T> scalars_;
+  std::vector<T> scalars_;  // the program's scalar slots, then unit_scalar_ (= 1)
   Buffer tiles_;
   std::vector<Buffer> full_;
   std::vector<Buffer> states_;
   std::vector<double> accumulators_;
-  std::vector<T*> tensor_bases_;  // weights, gradient, states, full slots, tile slots
+  int unit_scalar_ = 0;
+  std::vector<T*> tensor_bases_;  // weights, gradient, states, full slots, tile slots, null
+  int null_base_ = 0;
   std::vector<BoundPhase> bound_phases_;
 };
 

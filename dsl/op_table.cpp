@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 namespace symopt {
@@ -85,46 +86,103 @@ struct ScaledSource {
   auto tail(long i, long n) const { return Eigen::Map<const ArrayX<T>>(data + i, n) * scale; }
 };
 
-// Calls fn(sources...) with one source per argument; the tensor/scalar choice is made once
-// per call, not per element.
-// Scaled operands only where accepts_scaled_operands() says (binary ops): three source
-// kinds per argument multiply the instantiated kernels, and compile time with them.
-template <class T, int Remaining, bool Scaled, class Fn, class... Sources>
-void with_sources(const OperandView<T>* args, Fn& fn, Sources... sources) {
-  if constexpr (Remaining == 0) {
-    fn(sources...);
-  } else if (args->is_scalar) {
-    with_sources<T, Remaining - 1, Scaled>(args + 1, fn, sources..., ScalarSource<T>{args->scalar});
-  } else if (Scaled && args->scale) {
-    with_sources<T, Remaining - 1, Scaled>(args + 1, fn, sources..., ScaledSource<T>{args->data, *args->scale});
-  } else {
-    with_sources<T, Remaining - 1, Scaled>(args + 1, fn, sources..., TensorSource<T>{args->data});
-  }
+template <class T, OperandKind Kind>
+auto source_of(const TileArguments<T>& args, int i) {
+  if constexpr (Kind == OperandKind::tensor) return TensorSource<T>{args.data[i]};
+  else if constexpr (Kind == OperandKind::scalar) return ScalarSource<T>{args.value[i]};
+  else return ScaledSource<T>{args.data[i], args.value[i]};
 }
 
-// out = op(args), or out -= op(args) (Subtract: the interpreter's fused `w -= update`; the
-// op's result is rounded to T before the subtraction either way). Blocks of four SIMD
-// packets, unrolled, then the tail. Everything by value, so the loop keeps it in registers.
+// out = op(args), or out -= scale * op(args) (Subtract: the interpreter's fused
+// `w -= lr * update`; the op's result is rounded to T before it is scaled, as if stored).
+// Blocks of four SIMD packets, unrolled, then the tail. Everything by value, so the loop
+// keeps it in registers.
 template <class F, bool Subtract, class T, class... Sources>
-void run_blocks(long n, T* out, Sources... sources) {
+void run_blocks(long n, T* out, T scale, Sources... sources) {
   constexpr int block = 4 * Eigen::internal::packet_traits<T>::size;
   long i = 0;
   for (; i + block <= n; i += block) {
     Eigen::Map<Eigen::Array<T, block, 1>> result(out + i);
-    if constexpr (Subtract) result -= F{}(sources.template block<block>(i)...);
+    if constexpr (Subtract) result -= scale * F{}(sources.template block<block>(i)...);
     else result = F{}(sources.template block<block>(i)...);
   }
   if (i < n) {
     Eigen::Map<ArrayX<T>> result(out + i, n - i);
-    if constexpr (Subtract) result -= F{}(sources.tail(i, n - i)...);
+    if constexpr (Subtract) result -= scale * F{}(sources.tail(i, n - i)...);
     else result = F{}(sources.tail(i, n - i)...);
   }
 }
 
-template <class F, int Arity, bool Subtract, class T>
+template <OperandKind... Kinds>
+struct KindList {};
+
+// The kernel for one combination of argument kinds.
+template <class F, bool Subtract, class T, OperandKind... Kinds, std::size_t... I>
+void run_tile(long n, const TileArguments<T>& args, T scale, T* out, KindList<Kinds...>,
+              std::index_sequence<I...>) {
+  run_blocks<F, Subtract>(n, out, scale, source_of<T, Kinds>(args, static_cast<int>(I))...);
+}
+template <class F, bool Subtract, class T, OperandKind... Kinds>
+void tile_kernel(long n, const TileArguments<T>& args, T scale, T* out) {
+  run_tile<F, Subtract>(n, args, scale, out, KindList<Kinds...>{},
+                        std::make_index_sequence<sizeof...(Kinds)>{});
+}
+
+// Fills `kernels` with one kernel per combination of argument kinds: tensor or scalar per
+// argument, and scaled too for binary ops (each kind multiplies the instantiated kernels,
+// and compile time with them). No subtract kernel reads only scalars: its result would be
+// a scalar, never the weights.
+template <class F, int Arity, bool Subtract, class T, OperandKind... Chosen>
+void fill_tile_kernels(std::array<TileKernel<T>, tile_kernel_slots>& kernels) {
+  if constexpr (sizeof...(Chosen) == Arity) {
+    constexpr bool only_scalars = ((Chosen == OperandKind::scalar) && ...);
+    if constexpr (!(Subtract && only_scalars)) {
+      const std::array<OperandKind, sizeof...(Chosen)> kinds{Chosen...};
+      kernels[tile_kernel_index(kinds)] = &tile_kernel<F, Subtract, T, Chosen...>;
+    }
+  } else {
+    fill_tile_kernels<F, Arity, Subtract, T, Chosen..., OperandKind::tensor>(kernels);
+    fill_tile_kernels<F, Arity, Subtract, T, Chosen..., OperandKind::scalar>(kernels);
+    if constexpr (Arity == 2) fill_tile_kernels<F, Arity, Subtract, T, Chosen..., OperandKind::scaled>(kernels);
+  }
+}
+
+template <class F, int Arity, class T>
+const std::array<TileKernel<T>, tile_kernel_slots>& plain_tile_kernels() {
+  static const auto kernels = [] {
+    std::array<TileKernel<T>, tile_kernel_slots> table{};
+    fill_tile_kernels<F, Arity, false, T>(table);
+    return table;
+  }();
+  return kernels;
+}
+
+// The generic entry (an OperandView per argument): looks up the kernel for the views' kinds.
+template <class F, int Arity, class T>
 void elementwise_kernel(long n, const OperandView<T>* args, T* out) {
-  auto run = [n, out](auto... sources) { run_blocks<F, Subtract>(n, out, sources...); };
-  with_sources<T, Arity, Arity == 2>(args, run);
+  std::array<OperandKind, Arity> kinds{};
+  TileArguments<T> arguments;
+  for (int i = 0; i < Arity; ++i) {
+    if (args[i].is_scalar) {
+      kinds[i] = OperandKind::scalar;
+      arguments.value[i] = args[i].scalar;
+    } else if (Arity == 2 && args[i].scale) {
+      kinds[i] = OperandKind::scaled;
+      arguments.data[i] = args[i].data;
+      arguments.value[i] = *args[i].scale;
+    } else {
+      kinds[i] = OperandKind::tensor;
+      arguments.data[i] = args[i].data;
+    }
+  }
+  plain_tile_kernels<F, Arity, T>()[tile_kernel_index(kinds)](n, arguments, T(1), out);
+}
+
+template <class F, int Arity, class T>
+void set_elementwise_kernels(OpKernels<T>& kernels) {
+  kernels.elementwise = &elementwise_kernel<F, Arity, T>;
+  kernels.tile = plain_tile_kernels<F, Arity, T>();
+  fill_tile_kernels<F, Arity, true, T>(kernels.tile_subtract);
 }
 
 template <class F, int Arity, class T>
@@ -152,10 +210,8 @@ OpInfo elementwise(std::string_view name, std::string_view doc, std::string_view
   info.precedence = precedence;
   info.commutative = commutative;
   info.doc = doc;
-  info.f32.elementwise = &elementwise_kernel<F, Arity, false, float>;
-  info.f64.elementwise = &elementwise_kernel<F, Arity, false, double>;
-  info.f32.subtract_from = &elementwise_kernel<F, Arity, true, float>;
-  info.f64.subtract_from = &elementwise_kernel<F, Arity, true, double>;
+  set_elementwise_kernels<F, Arity>(info.f32);
+  set_elementwise_kernels<F, Arity>(info.f64);
   return info;
 }
 

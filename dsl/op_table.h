@@ -2,6 +2,8 @@
 // Adding an op means adding one row to the table in op_table.cpp.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -37,12 +39,42 @@ struct MatrixView {  // a whole tensor, row-major
 
 inline constexpr int reduction_accumulator_size = 3;
 
+// How a tile kernel reads one argument. The interpreter picks the kinds once per
+// instruction when it binds a program, so a kernel call makes no per-operand choice.
+enum class OperandKind : std::uint8_t {
+  tensor,  // a tile of a tensor
+  scalar,  // a scalar broadcast over the tile
+  scaled,  // a tile read multiplied by a scalar: a folded `x * s` (binary ops only)
+};
+inline constexpr int operand_kinds = 3;
+inline constexpr int tile_kernel_slots = operand_kinds * operand_kinds * operand_kinds;
+// Where the kernel for these argument kinds sits in OpKernels::tile / tile_subtract.
+inline int tile_kernel_index(std::span<const OperandKind> kinds) {
+  int index = 0;
+  for (auto it = kinds.rbegin(); it != kinds.rend(); ++it) index = index * operand_kinds + static_cast<int>(*it);
+  return index;
+}
+
+template <class T>
+struct TileArguments {  // one kernel call's arguments; which fields count follows their kinds
+  std::array<const T*, 3> data{};  // tensor and scaled arguments: the tile's first element
+  std::array<T, 3> value{};        // scalar arguments: the value; scaled arguments: the factor
+};
+
+// out[0..n) = op(args), or out[0..n) -= scale * op(args) (the interpreter's `w -= lr * u`;
+// the op's result is rounded to T before it is scaled, as a separate statement would be).
+template <class T>
+using TileKernel = void (*)(long n, const TileArguments<T>& args, T scale, T* out);
+
 template <class T>
 struct OpKernels {
-  // out[0..n) = op(args) over one tile (elementwise ops).
+  // out[0..n) = op(args) over one tile (elementwise ops); any kinds of operand.
   void (*elementwise)(long n, const OperandView<T>* args, T* out) = nullptr;
-  // out[0..n) -= op(args): the same kernel fused with the interpreter's `w -= update`.
-  void (*subtract_from)(long n, const OperandView<T>* args, T* out) = nullptr;
+  // The same kernels by argument kinds (tile_kernel_index), chosen once when a program is
+  // bound: `tile` stores op(args), `tile_subtract` does out -= scale * op(args). Null where
+  // the op does not take that combination (scaled: binary ops only).
+  std::array<TileKernel<T>, tile_kernel_slots> tile{};
+  std::array<TileKernel<T>, tile_kernel_slots> tile_subtract{};
   // Folds one tile into the accumulator (reductions).
   void (*accumulate)(long n, const OperandView<T>* args, double* accumulator) = nullptr;
   // out = op(args) over whole tensors; out's shape follows the type rule (matrix ops).
@@ -72,7 +104,8 @@ struct OpInfo {
   }
 };
 
-// Whether an op's elementwise kernels read OperandView::scale (binary elementwise ops).
+// Whether an op's elementwise kernels read OperandView::scale and have `scaled` kinds
+// (binary elementwise ops).
 inline bool accepts_scaled_operands(const OpInfo& op) {
   return op.type_rule == TypeRule::elementwise && op.arity == 2;
 }

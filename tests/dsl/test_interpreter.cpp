@@ -139,6 +139,46 @@ TEST(Interpreter, FoldedScalingsAndFusedUpdateAgreeWithNaiveSemantics) {
   }
 }
 
+// The update `t * s`: t's own instruction does w -= s * op(args) when t is computed only
+// for it in the same tile phase, and not when the weights are read after t, t is also read
+// elsewhere or kept as a state, s is computed from a reduction, or t's argument is scaled.
+TEST(Interpreter, UpdateScaleFoldedIntoItsOperandAgreesWithNaiveSemantics) {
+  std::mt19937_64 rng(13);
+  for (const char* text : {
+           "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    u = (sign(m) + w * 0.5) * lr\n    return u, m\n",
+           "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    return lr * interp(g, m, 0.5), m\n",
+           "def train(w, g, lr):\n    t = g / (abs(w) + 1.0)\n    u = t * lr\n    return u\n",
+           "def train(w, g, lr):\n    t = sqrt(abs(g))\n    x = t + w\n    return t * lr - x * 0.0 + t * x\n",
+           "def train(w, g, lr, m):\n    t = g * 2.0 + m\n    m = t\n    return t * lr, m\n",
+           "def train(w, g, lr, m):\n    t = square(g)\n    m = w + t\n    return t * lr, m\n",
+           "def train(w, g, lr, m):\n    t = abs(g)\n    m = w + g\n    return t * lr, m\n",
+           "def train(w, g, lr):\n    t = g - w\n    return t * norm(t)\n",
+           "def train(w, g, lr):\n    return (g * 0.5) * lr\n",
+           "def train(w, g, lr):\n    return 0.1 * g\n",
+       }) {
+    const Program p = parse_program(text);
+    for (auto shape : {std::pair{3, 4}, std::pair{1, 1200}, std::pair{30, 200}}) {
+      EXPECT_TRUE(agrees(p, shape.first, shape.second, 4, rng)) << text;
+    }
+  }
+  // The fold itself happens for AdamW's and Lion's shape of update: no instruction is left
+  // that only multiplies by the learning rate.
+  const auto compiled = compile_program(analyze(parse_program(
+      "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    u = (sign(m) + w * 0.5) * lr\n    return u, m\n")));
+  int subtracts = 0, multiplications = 0;
+  for (const Phase& phase : compiled.phases) {
+    for (const Instruction& instruction : phase.instructions) {
+      if (instruction.subtract_from_result) {
+        ++subtracts;
+        EXPECT_EQ(instruction.result_scale.kind, Slot::Kind::scalar);
+      }
+      if (instruction.op == *find_op("mul")) ++multiplications;
+    }
+  }
+  EXPECT_EQ(subtracts, 1);
+  EXPECT_EQ(multiplications, 0);
+}
+
 TEST(Interpreter, SteadyStateAllocatesNothing) {
   for (const char* text : {
            "def train(w, g, lr, m, v):\n    m = interp(g, m, 0.9)\n    v = interp(square(g), v, 0.999)\n"
