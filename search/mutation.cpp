@@ -70,18 +70,22 @@ struct ArgumentSite {
   std::size_t statement;
   int argument;
 };
-using ConstantSite = ArgumentSite;
 
-std::vector<ArgumentSite> variable_sites(const Program& program) {
+// Every argument of every statement whose operand satisfies `wanted`, in program order.
+template <class Predicate>
+std::vector<ArgumentSite> argument_sites(const Program& program, Predicate wanted) {
   std::vector<ArgumentSite> sites;
   for (std::size_t k = 0; k < program.body.size(); ++k) {
     const Statement& s = program.body[k];
     for (int i = 0; i < op_info(s.op).arity; ++i) {
-      if (!s.arguments[i].is_constant()) sites.push_back({k, i});
+      if (wanted(s.arguments[i])) sites.push_back({k, i});
     }
   }
   return sites;
 }
+bool is_variable(const Operand& a) { return !a.is_constant(); }
+bool is_constant(const Operand& a) { return a.is_constant(); }
+bool is_nonzero_constant(const Operand& a) { return a.is_constant() && a.constant != 0; }
 
 // The allowed ops the program already uses (in order of first use, so draws are reproducible).
 std::vector<int> ops_in_use(const Program& program, const std::vector<int>& allowed) {
@@ -93,17 +97,6 @@ std::vector<int> ops_in_use(const Program& program, const std::vector<int>& allo
     }
   }
   return used;
-}
-
-std::vector<ConstantSite> constant_sites(const Program& program, bool nonzero_only) {
-  std::vector<ConstantSite> sites;
-  for (std::size_t k = 0; k < program.body.size(); ++k) {
-    const Statement& s = program.body[k];
-    for (int i = 0; i < op_info(s.op).arity; ++i) {
-      if (s.arguments[i].is_constant() && (!nonzero_only || s.arguments[i].constant != 0)) sites.push_back({k, i});
-    }
-  }
-  return sites;
 }
 
 // 1 - r, rounded so that 1 - 0.0015 prints as 0.9985 (r has `digits` significant digits).
@@ -166,15 +159,15 @@ Mutator::Mutator(const MutationSettings& settings) : settings_(settings) {
 std::optional<Mutation> Mutator::mutate(const Program& parent, Rng& rng) const {
   const MutationSettings& s = settings_;
   const std::size_t length = parent.body.size();
-  const bool has_constants = !constant_sites(parent, false).empty();
+  const bool has_constants = !argument_sites(parent, is_constant).empty();
   const std::array<double, kind_count> weights = {
       static_cast<int>(length) < s.max_statements && !ops_.empty() ? s.weights.insert_statement : 0,
       length >= 2 ? s.weights.delete_statement : 0,
       length >= 1 && !ops_.empty() ? s.weights.change_op : 0,
       length >= 1 ? s.weights.change_argument : 0,
       has_constants ? s.weights.replace_constant : 0,
-      !constant_sites(parent, true).empty() ? s.weights.perturb_constant : 0,
-      static_cast<int>(length) < s.max_statements && !ops_.empty() && !variable_sites(parent).empty()
+      !argument_sites(parent, is_nonzero_constant).empty() ? s.weights.perturb_constant : 0,
+      static_cast<int>(length) < s.max_statements && !ops_.empty() && !argument_sites(parent, is_variable).empty()
           ? s.weights.wrap_argument
           : 0,
   };
@@ -253,7 +246,7 @@ std::optional<Mutation> Mutator::mutate(const Program& parent, Rng& rng) const {
       break;
     }
     case MutationKind::replace_constant: {
-      const ConstantSite site = pick(constant_sites(parent, false), rng);
+      const ArgumentSite site = pick(argument_sites(parent, is_constant), rng);
       Operand& operand = child.body[site.statement].arguments[site.argument];
       const double old = operand.constant;
       for (int attempt = 0; attempt < 8 && operand.constant == old; ++attempt) operand.constant = random_constant();
@@ -261,7 +254,7 @@ std::optional<Mutation> Mutator::mutate(const Program& parent, Rng& rng) const {
       break;
     }
     case MutationKind::perturb_constant: {
-      const ConstantSite site = pick(constant_sites(parent, true), rng);
+      const ArgumentSite site = pick(argument_sites(parent, is_nonzero_constant), rng);
       Operand& operand = child.body[site.statement].arguments[site.argument];
       const double old = operand.constant;
       for (int attempt = 0; attempt < 8 && operand.constant == old; ++attempt) {
@@ -279,7 +272,7 @@ std::optional<Mutation> Mutator::mutate(const Program& parent, Rng& rng) const {
       break;
     }
     case MutationKind::wrap_argument: {
-      const ArgumentSite site = pick(variable_sites(parent), rng);
+      const ArgumentSite site = pick(argument_sites(parent, is_variable), rng);
       Statement wrapper;
       wrapper.op = random_op();
       const int arity = op_info(wrapper.op).arity;

@@ -61,7 +61,9 @@ TEST(Analyzer, DifferentProgramsHashDifferently) {
       const AnalyzedProgram a = analyze(testing::random_program(rng, 1 + i % 12));
       const std::string text = print_program(a.canonical);
       auto [it, inserted] = seen.emplace(a.structural_hash, text);
-      if (!inserted) EXPECT_EQ(it->second, text);
+      if (!inserted) {
+        EXPECT_EQ(it->second, text);
+      }
       ++checked;
     } catch (const DslError&) {
     }

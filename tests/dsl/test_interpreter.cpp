@@ -11,7 +11,9 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <initializer_list>
 #include <new>
+#include <utility>
 
 namespace {
 std::atomic<long> allocations{0};
@@ -80,6 +82,17 @@ bool close(double expected, double actual) {
   return ::testing::AssertionSuccess();
 }
 
+using Shape = std::pair<int, int>;
+
+// Every program text through agrees() at every shape (4 steps each).
+void expect_agreement(std::initializer_list<const char*> texts, std::initializer_list<Shape> shapes,
+                      std::mt19937_64& rng) {
+  for (const char* text : texts) {
+    const Program p = parse_program(text);
+    for (const Shape& shape : shapes) EXPECT_TRUE(agrees(p, shape.first, shape.second, 4, rng)) << text;
+  }
+}
+
 TEST(Interpreter, AgreesWithNaiveSemanticsOnRandomPrograms) {
   std::mt19937_64 rng(3);
   int checked = 0;
@@ -104,19 +117,16 @@ TEST(Interpreter, AgreesWithNaiveSemanticsOnRandomPrograms) {
 
 TEST(Interpreter, HandlesStateSwapsAndOldStateAsUpdate) {
   std::mt19937_64 rng(9);
-  for (const char* text : {
-           "def train(g, m, v):\n    u = m + v + g\n    m = v\n    v = g\n    return u, m, v\n",
-           "def train(g, m, v):\n    x = m\n    m = v * 0.5 + g\n    v = x\n    return x, m, v\n",
-           "def train(w, g, m):\n    u = m\n    m = interp(g, m, 0.5) + norm(m)\n    return u, m\n",
-           "def train(w, g, m):\n    m = w\n    u = g * norm(g)\n    return u, m\n",
-           "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    n = m / norm(m)\n    u = lr * (n + w * norm(w))\n    return u, m\n",
-           "def train(w, g, lr, m):\n    m = normalize(interp(g, m, 0.9)) + m\n    u = lr * matmul(matmul(m, transpose(w)), g)\n    return u, m\n",
-       }) {
-    const Program p = parse_program(text);
-    for (auto shape : {std::pair{3, 4}, std::pair{30, 200}}) {
-      EXPECT_TRUE(agrees(p, shape.first, shape.second, 4, rng)) << text;
-    }
-  }
+  expect_agreement(
+      {
+          "def train(g, m, v):\n    u = m + v + g\n    m = v\n    v = g\n    return u, m, v\n",
+          "def train(g, m, v):\n    x = m\n    m = v * 0.5 + g\n    v = x\n    return x, m, v\n",
+          "def train(w, g, m):\n    u = m\n    m = interp(g, m, 0.5) + norm(m)\n    return u, m\n",
+          "def train(w, g, m):\n    m = w\n    u = g * norm(g)\n    return u, m\n",
+          "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    n = m / norm(m)\n    u = lr * (n + w * norm(w))\n    return u, m\n",
+          "def train(w, g, lr, m):\n    m = normalize(interp(g, m, 0.9)) + m\n    u = lr * matmul(matmul(m, transpose(w)), g)\n    return u, m\n",
+      },
+      {{3, 4}, {30, 200}}, rng);
 }
 
 // Compiled-form rewrites against the naive semantics: `x * s` folded into its readers
@@ -124,19 +134,16 @@ TEST(Interpreter, HandlesStateSwapsAndOldStateAsUpdate) {
 // instruction doing w -= op(args) (not when the weights are read after it).
 TEST(Interpreter, FoldedScalingsAndFusedUpdateAgreeWithNaiveSemantics) {
   std::mt19937_64 rng(11);
-  for (const char* text : {
-           "def train(w, g, lr, m):\n    t = m * 0.5\n    m = interp(g, m, 0.9)\n    u = t + m\n    return u * lr, m\n",
-           "def train(w, g, lr, m):\n    u = (g + w * 0.1) * lr\n    m = w * 2.0 + g\n    return u, m\n",
-           "def train(w, g, lr):\n    s = g * 2.0\n    u = s + w * norm(s)\n    return u * lr\n",
-           "def train(w, g, lr):\n    s = 0.5 * w\n    u = s + s * g\n    return lr * (u - s)\n",
-           "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    u = sign(m * 3.0 - g * lr)\n    return u * lr, m\n",
-           "def train(w, g, lr, m):\n    s = m * lr\n    m = s + g\n    return s, m\n",
-       }) {
-    const Program p = parse_program(text);
-    for (auto shape : {std::pair{3, 4}, std::pair{1, 1200}, std::pair{30, 200}}) {
-      EXPECT_TRUE(agrees(p, shape.first, shape.second, 4, rng)) << text;
-    }
-  }
+  expect_agreement(
+      {
+          "def train(w, g, lr, m):\n    t = m * 0.5\n    m = interp(g, m, 0.9)\n    u = t + m\n    return u * lr, m\n",
+          "def train(w, g, lr, m):\n    u = (g + w * 0.1) * lr\n    m = w * 2.0 + g\n    return u, m\n",
+          "def train(w, g, lr):\n    s = g * 2.0\n    u = s + w * norm(s)\n    return u * lr\n",
+          "def train(w, g, lr):\n    s = 0.5 * w\n    u = s + s * g\n    return lr * (u - s)\n",
+          "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    u = sign(m * 3.0 - g * lr)\n    return u * lr, m\n",
+          "def train(w, g, lr, m):\n    s = m * lr\n    m = s + g\n    return s, m\n",
+      },
+      {{3, 4}, {1, 1200}, {30, 200}}, rng);
 }
 
 // The update `t * s`: t's own instruction does w -= s * op(args) when t is computed only
@@ -144,23 +151,20 @@ TEST(Interpreter, FoldedScalingsAndFusedUpdateAgreeWithNaiveSemantics) {
 // elsewhere or kept as a state, s is computed from a reduction, or t's argument is scaled.
 TEST(Interpreter, UpdateScaleFoldedIntoItsOperandAgreesWithNaiveSemantics) {
   std::mt19937_64 rng(13);
-  for (const char* text : {
-           "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    u = (sign(m) + w * 0.5) * lr\n    return u, m\n",
-           "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    return lr * interp(g, m, 0.5), m\n",
-           "def train(w, g, lr):\n    t = g / (abs(w) + 1.0)\n    u = t * lr\n    return u\n",
-           "def train(w, g, lr):\n    t = sqrt(abs(g))\n    x = t + w\n    return t * lr - x * 0.0 + t * x\n",
-           "def train(w, g, lr, m):\n    t = g * 2.0 + m\n    m = t\n    return t * lr, m\n",
-           "def train(w, g, lr, m):\n    t = square(g)\n    m = w + t\n    return t * lr, m\n",
-           "def train(w, g, lr, m):\n    t = abs(g)\n    m = w + g\n    return t * lr, m\n",
-           "def train(w, g, lr):\n    t = g - w\n    return t * norm(t)\n",
-           "def train(w, g, lr):\n    return (g * 0.5) * lr\n",
-           "def train(w, g, lr):\n    return 0.1 * g\n",
-       }) {
-    const Program p = parse_program(text);
-    for (auto shape : {std::pair{3, 4}, std::pair{1, 1200}, std::pair{30, 200}}) {
-      EXPECT_TRUE(agrees(p, shape.first, shape.second, 4, rng)) << text;
-    }
-  }
+  expect_agreement(
+      {
+          "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    u = (sign(m) + w * 0.5) * lr\n    return u, m\n",
+          "def train(w, g, lr, m):\n    m = interp(g, m, 0.9)\n    return lr * interp(g, m, 0.5), m\n",
+          "def train(w, g, lr):\n    t = g / (abs(w) + 1.0)\n    u = t * lr\n    return u\n",
+          "def train(w, g, lr):\n    t = sqrt(abs(g))\n    x = t + w\n    return t * lr - x * 0.0 + t * x\n",
+          "def train(w, g, lr, m):\n    t = g * 2.0 + m\n    m = t\n    return t * lr, m\n",
+          "def train(w, g, lr, m):\n    t = square(g)\n    m = w + t\n    return t * lr, m\n",
+          "def train(w, g, lr, m):\n    t = abs(g)\n    m = w + g\n    return t * lr, m\n",
+          "def train(w, g, lr):\n    t = g - w\n    return t * norm(t)\n",
+          "def train(w, g, lr):\n    return (g * 0.5) * lr\n",
+          "def train(w, g, lr):\n    return 0.1 * g\n",
+      },
+      {{3, 4}, {1, 1200}, {30, 200}}, rng);
   // The fold itself happens for AdamW's and Lion's shape of update: no instruction is left
   // that only multiplies by the learning rate.
   const auto compiled = compile_program(analyze(parse_program(
@@ -181,11 +185,11 @@ TEST(Interpreter, UpdateScaleFoldedIntoItsOperandAgreesWithNaiveSemantics) {
 
 TEST(Interpreter, SteadyStateAllocatesNothing) {
   for (const char* text : {
-           "def train(w, g, lr, m, v):\n    m = interp(g, m, 0.9)\n    v = interp(square(g), v, 0.999)\n"
+          "def train(w, g, lr, m, v):\n    m = interp(g, m, 0.9)\n    v = interp(square(g), v, 0.999)\n"
            "    u = lr * (m / (sqrt(v) + 1e-8) + w * 0.01)\n    return u, m, v\n",
-           "def train(w, g, lr, m):\n    u = sign(interp(g, m, 0.9))\n    m = interp(g, m, 0.99)\n"
+          "def train(w, g, lr, m):\n    u = sign(interp(g, m, 0.9))\n    m = interp(g, m, 0.99)\n"
            "    u = (u + w * 1.0) * lr\n    return u, m\n",
-           "def train(w, g, lr, t, m):\n    m = interp(g, m, 0.9)\n    u = lr * m / (norm(m) + 1e-8) / (1 - 0.9 ** t)\n    return u, m\n",
+          "def train(w, g, lr, t, m):\n    m = interp(g, m, 0.9)\n    u = lr * m / (norm(m) + 1e-8) / (1 - 0.9 ** t)\n    return u, m\n",
        }) {
     auto compiled = std::make_shared<const CompiledProgram>(compile_program(analyze(parse_program(text))));
     ProgramOptimizer<float> runner(compiled, 64, 300);

@@ -49,6 +49,18 @@ int differing_statements(const Program& a, const Program& b) {
   return count;
 }
 
+// Draws one mutation of `parent` with each seed in [0, seeds) and hands it to `check`;
+// every draw must apply.
+template <class Check>
+void for_each_mutation(const Mutator& mutator, const Program& parent, int seeds, Check check) {
+  for (int seed = 0; seed < seeds; ++seed) {
+    Rng rng(seed);
+    const auto m = mutator.mutate(parent, rng);
+    ASSERT_TRUE(m) << "seed " << seed;
+    check(*m);
+  }
+}
+
 TEST(Mutation, InsertAddsOneStatementThatReadsOnlyDefinedVariables) {
   const Program adamw = testing::load_program("adamw_search_start.opt");
   const Mutator mutator(only(MutationKind::insert_statement));
@@ -237,33 +249,30 @@ TEST(Mutation, OneOpChangeTurnsAdamWIntoSignMomentum) {
 TEST(Mutation, WrapFeedsTheWrappedArgumentThroughOneNewStatement) {
   const Program adamw = testing::load_program("adamw_search_start.opt");
   const Mutator mutator(only(MutationKind::wrap_argument));
-  for (int seed = 0; seed < 300; ++seed) {
-    Rng rng(seed);
-    const auto m = mutator.mutate(adamw, rng);
-    ASSERT_TRUE(m);
-    ASSERT_EQ(m->program.body.size(), adamw.body.size() + 1);
+  for_each_mutation(mutator, adamw, 300, [&](const Mutation& m) {
+    ASSERT_EQ(m.program.body.size(), adamw.body.size() + 1);
     // Find the inserted statement: the first place where the child differs from the parent.
     std::size_t k = 0;
-    while (k < adamw.body.size() && adamw.body[k] == m->program.body[k]) ++k;
-    ASSERT_LT(k, adamw.body.size()) << m->description;
-    const Statement& wrapper = m->program.body[k];
-    const Statement& consumer = m->program.body[k + 1];
+    while (k < adamw.body.size() && adamw.body[k] == m.program.body[k]) ++k;
+    ASSERT_LT(k, adamw.body.size()) << m.description;
+    const Statement& wrapper = m.program.body[k];
+    const Statement& consumer = m.program.body[k + 1];
     const Statement& original = adamw.body[k];
     // The consumer is the original statement with exactly one argument replaced by the wrapper.
     int replaced = 0;
     for (int i = 0; i < op_info(original.op).arity; ++i) {
       if (consumer.arguments[i] == original.arguments[i]) continue;
       ++replaced;
-      EXPECT_EQ(consumer.arguments[i], Operand::of_variable(wrapper.target)) << m->description;
+      EXPECT_EQ(consumer.arguments[i], Operand::of_variable(wrapper.target)) << m.description;
       bool reads_old = false;
       for (int j = 0; j < op_info(wrapper.op).arity; ++j) reads_old |= wrapper.arguments[j] == original.arguments[i];
-      EXPECT_TRUE(reads_old) << m->description;
+      EXPECT_TRUE(reads_old) << m.description;
     }
-    EXPECT_EQ(replaced, 1) << m->description;
+    EXPECT_EQ(replaced, 1) << m.description;
     EXPECT_EQ(consumer.op, original.op);
-    for (std::size_t j = k + 1; j < adamw.body.size(); ++j) EXPECT_EQ(m->program.body[j + 1], adamw.body[j]);
-    EXPECT_NO_THROW(parse_program(print_program(m->program))) << print_program(m->program);
-  }
+    for (std::size_t j = k + 1; j < adamw.body.size(); ++j) EXPECT_EQ(m.program.body[j + 1], adamw.body[j]);
+    EXPECT_NO_THROW(parse_program(print_program(m.program))) << print_program(m.program);
+  });
 }
 
 TEST(Mutation, OneWrapTurnsSignMomentumIntoLion) {
@@ -272,41 +281,28 @@ TEST(Mutation, OneWrapTurnsSignMomentumIntoLion) {
       "def train(g, lr, m):\n    m = interp(g, m, 0.9)\n    u = lr * sign(m)\n    return u, m\n");
   MutationSettings settings = only(MutationKind::wrap_argument);
   settings.ops = {"interp", "add", "sqrt", "tanh"};
-  const Mutator mutator(settings);
   int found = 0;
-  for (int seed = 0; seed < 400; ++seed) {
-    Rng rng(seed);
-    const auto m = mutator.mutate(signum, rng);
-    ASSERT_TRUE(m);
-    const std::string folded = print_folded(analyze(m->program).canonical);
+  for_each_mutation(Mutator(settings), signum, 400, [&](const Mutation& m) {
+    const std::string folded = print_folded(analyze(m.program).canonical);
     found += folded.find("sign(interp(g, s1, 0.") != std::string::npos;
-  }
+  });
   EXPECT_GT(found, 0);
 }
 
 TEST(Mutation, ReusedOpsComeFromTheProgram) {
   MutationSettings settings = only(MutationKind::insert_statement);
   settings.reuse_op_probability = 1;
-  const Mutator mutator(settings);
   const Program adamw = testing::load_program("adamw_search_start.opt");
   std::set<int> used;
   for (const Statement& s : adamw.body) used.insert(s.op);
   std::set<int> drawn;
-  for (int seed = 0; seed < 200; ++seed) {
-    Rng rng(seed);
-    const auto m = mutator.mutate(adamw, rng);
-    ASSERT_TRUE(m);
-    for (const Statement& s : m->program.body) drawn.insert(s.op);
-  }
+  const auto record_ops = [&](const Mutation& m) {
+    for (const Statement& s : m.program.body) drawn.insert(s.op);
+  };
+  for_each_mutation(Mutator(settings), adamw, 200, record_ops);
   EXPECT_EQ(drawn, used);
   settings.reuse_op_probability = 0;
-  const Mutator uniform(settings);
-  for (int seed = 0; seed < 200; ++seed) {
-    Rng rng(seed);
-    const auto m = uniform.mutate(adamw, rng);
-    ASSERT_TRUE(m);
-    for (const Statement& s : m->program.body) drawn.insert(s.op);
-  }
+  for_each_mutation(Mutator(settings), adamw, 200, record_ops);
   EXPECT_GT(drawn.size(), used.size());
 }
 
