@@ -1,6 +1,9 @@
-// The op table and the kernel templates that turn one generic Eigen expression per op into
-// float and double kernels over tiles (elementwise, reductions) or whole tensors (matrix).
+// The op table: every op's row, and the reduction and matrix kernels (elementwise functors
+// in elementwise_functors.h, their tile kernels from tile_kernels.h).
 #include "dsl/op_table.h"
+
+#include "dsl/elementwise_functors.h"
+#include "dsl/tile_kernels.h"
 
 #include <Eigen/Dense>
 
@@ -11,27 +14,12 @@
 
 namespace symopt {
 namespace {
-template <class T>
-struct SignFunctor;
-}  // namespace
-}  // namespace symopt
 
-// Tells Eigen the sign functor has a packet path.
-template <class T>
-struct Eigen::internal::functor_traits<symopt::SignFunctor<T>> {
-  enum { Cost = 4 * Eigen::NumTraits<T>::AddCost, PacketAccess = true };
-};
+using namespace elementwise_ops;
+using namespace tile_kernels;
 
-namespace symopt {
-namespace {
-
-template <class T>
-using ArrayX = Eigen::Array<T, Eigen::Dynamic, 1>;
 template <class T>
 using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-template <class Expression>
-using ScalarOf = typename std::decay_t<Expression>::Scalar;
 
 // Calls fn with an Eigen expression for the operand: a map of the tile, or a constant.
 template <class T, class Fn>
@@ -58,131 +46,6 @@ void with_operands(const OperandView<T>* args, int arity, long n, Fn&& fn) {
       });
     });
   }
-}
-
-// An elementwise operand as a source of fixed-size blocks (fully unrolled by Eigen) and of
-// one dynamic-size tail: a tile of a tensor, or a scalar broadcast.
-template <class T>
-struct TensorSource {
-  const T* data;
-  template <int Size>
-  auto block(long i) const { return Eigen::Map<const Eigen::Array<T, Size, 1>>(data + i); }
-  auto tail(long i, long n) const { return Eigen::Map<const ArrayX<T>>(data + i, n); }
-};
-template <class T>
-struct ScalarSource {
-  T value;
-  template <int Size>
-  auto block(long) const { return Eigen::Array<T, Size, 1>::Constant(value); }
-  auto tail(long, long n) const { return ArrayX<T>::Constant(n, value); }
-};
-
-template <class T>
-struct ScaledSource {
-  const T* data;
-  T scale;
-  template <int Size>
-  auto block(long i) const { return Eigen::Map<const Eigen::Array<T, Size, 1>>(data + i) * scale; }
-  auto tail(long i, long n) const { return Eigen::Map<const ArrayX<T>>(data + i, n) * scale; }
-};
-
-template <class T, OperandKind Kind>
-auto source_of(const TileArguments<T>& args, int i) {
-  if constexpr (Kind == OperandKind::tensor) return TensorSource<T>{args.data[i]};
-  else if constexpr (Kind == OperandKind::scalar) return ScalarSource<T>{args.value[i]};
-  else return ScaledSource<T>{args.data[i], args.value[i]};
-}
-
-// out = op(args), or out -= scale * op(args) (Subtract: the interpreter's fused
-// `w -= lr * update`; the op's result is rounded to T before it is scaled, as if stored).
-// Blocks of four SIMD packets, unrolled, then the tail. Everything by value, so the loop
-// keeps it in registers.
-template <class F, bool Subtract, class T, class... Sources>
-void run_blocks(long n, T* out, T scale, Sources... sources) {
-  constexpr int block = 4 * Eigen::internal::packet_traits<T>::size;
-  long i = 0;
-  for (; i + block <= n; i += block) {
-    Eigen::Map<Eigen::Array<T, block, 1>> result(out + i);
-    if constexpr (Subtract) result -= scale * F{}(sources.template block<block>(i)...);
-    else result = F{}(sources.template block<block>(i)...);
-  }
-  if (i < n) {
-    Eigen::Map<ArrayX<T>> result(out + i, n - i);
-    if constexpr (Subtract) result -= scale * F{}(sources.tail(i, n - i)...);
-    else result = F{}(sources.tail(i, n - i)...);
-  }
-}
-
-template <OperandKind... Kinds>
-struct KindList {};
-
-// The kernel for one combination of argument kinds.
-template <class F, bool Subtract, class T, OperandKind... Kinds, std::size_t... I>
-void run_tile(long n, const TileArguments<T>& args, T scale, T* out, KindList<Kinds...>,
-              std::index_sequence<I...>) {
-  run_blocks<F, Subtract>(n, out, scale, source_of<T, Kinds>(args, static_cast<int>(I))...);
-}
-template <class F, bool Subtract, class T, OperandKind... Kinds>
-void tile_kernel(long n, const TileArguments<T>& args, T scale, T* out) {
-  run_tile<F, Subtract>(n, args, scale, out, KindList<Kinds...>{},
-                        std::make_index_sequence<sizeof...(Kinds)>{});
-}
-
-// Fills `kernels` with one kernel per combination of argument kinds: tensor or scalar per
-// argument, and scaled too for binary ops (each kind multiplies the instantiated kernels,
-// and compile time with them). No subtract kernel reads only scalars: its result would be
-// a scalar, never the weights.
-template <class F, int Arity, bool Subtract, class T, OperandKind... Chosen>
-void fill_tile_kernels(std::array<TileKernel<T>, tile_kernel_slots>& kernels) {
-  if constexpr (sizeof...(Chosen) == Arity) {
-    constexpr bool only_scalars = ((Chosen == OperandKind::scalar) && ...);
-    if constexpr (!(Subtract && only_scalars)) {
-      const std::array<OperandKind, sizeof...(Chosen)> kinds{Chosen...};
-      kernels[tile_kernel_index(kinds)] = &tile_kernel<F, Subtract, T, Chosen...>;
-    }
-  } else {
-    fill_tile_kernels<F, Arity, Subtract, T, Chosen..., OperandKind::tensor>(kernels);
-    fill_tile_kernels<F, Arity, Subtract, T, Chosen..., OperandKind::scalar>(kernels);
-    if constexpr (Arity == 2) fill_tile_kernels<F, Arity, Subtract, T, Chosen..., OperandKind::scaled>(kernels);
-  }
-}
-
-template <class F, int Arity, class T>
-const std::array<TileKernel<T>, tile_kernel_slots>& plain_tile_kernels() {
-  static const auto kernels = [] {
-    std::array<TileKernel<T>, tile_kernel_slots> table{};
-    fill_tile_kernels<F, Arity, false, T>(table);
-    return table;
-  }();
-  return kernels;
-}
-
-// The generic entry (an OperandView per argument): looks up the kernel for the views' kinds.
-template <class F, int Arity, class T>
-void elementwise_kernel(long n, const OperandView<T>* args, T* out) {
-  std::array<OperandKind, Arity> kinds{};
-  TileArguments<T> arguments;
-  for (int i = 0; i < Arity; ++i) {
-    if (args[i].is_scalar) {
-      kinds[i] = OperandKind::scalar;
-      arguments.value[i] = args[i].scalar;
-    } else if (Arity == 2 && args[i].scale) {
-      kinds[i] = OperandKind::scaled;
-      arguments.data[i] = args[i].data;
-      arguments.value[i] = *args[i].scale;
-    } else {
-      kinds[i] = OperandKind::tensor;
-      arguments.data[i] = args[i].data;
-    }
-  }
-  plain_tile_kernels<F, Arity, T>()[tile_kernel_index(kinds)](n, arguments, T(1), out);
-}
-
-template <class F, int Arity, class T>
-void set_elementwise_kernels(OpKernels<T>& kernels) {
-  kernels.elementwise = &elementwise_kernel<F, Arity, T>;
-  kernels.tile = plain_tile_kernels<F, Arity, T>();
-  fill_tile_kernels<F, Arity, true, T>(kernels.tile_subtract);
 }
 
 template <class F, int Arity, class T>
@@ -242,121 +105,6 @@ OpInfo matrix(std::string_view name, TypeRule rule, std::string_view doc) {
   return info;
 }
 
-template <class T, class Fn>
-auto map_scalar(const auto& x, Fn fn) {
-  return x.unaryExpr([fn](T value) { return static_cast<T>(fn(value)); });
-}
-
-// ---- elementwise functors (x, y, z are Eigen array expressions) ----
-// max/min that return NaN when either side is NaN (Eigen's plain max does not promise it).
-auto nan_max(const auto& x, const auto& y) { return (x > y || x.isNaN()).select(x, y); }
-auto nan_min(const auto& x, const auto& y) { return (x < y || x.isNaN()).select(x, y); }
-
-struct Copy { auto operator()(const auto& x) const { return x; } };
-struct Neg { auto operator()(const auto& x) const { return -x; } };
-struct Abs { auto operator()(const auto& x) const { return x.abs(); } };
-// sign with sign(0) = 0 (keeping the zero's sign) and sign(NaN) = NaN, as an Eigen functor
-// with a packet path: |x| > 0 (false for 0 and NaN) selects 1 with x's sign bit, anything
-// else passes x through. Seven bit/compare ops per packet; Eigen's own sign() is scalar.
-template <class T>
-struct SignFunctor {
-  T operator()(const T& x) const { return x > T(0) ? T(1) : x < T(0) ? T(-1) : x; }
-  template <class Packet>
-  Packet packetOp(const Packet& x) const {
-    namespace packet = Eigen::internal;
-    const Packet magnitude = packet::pabs(x);
-    const Packet nonzero = packet::pcmp_lt(packet::pzero(x), magnitude);
-    const Packet unit = packet::por(packet::pset1<Packet>(T(1)), packet::pandnot(x, magnitude));
-    return packet::pselect(nonzero, unit, x);
-  }
-};
-struct Sign {
-  auto operator()(const auto& x) const { return x.unaryExpr(SignFunctor<ScalarOf<decltype(x)>>{}); }
-};
-struct Square { auto operator()(const auto& x) const { return x.square(); } };
-struct Cube { auto operator()(const auto& x) const { return x.cube(); } };
-struct Sqrt { auto operator()(const auto& x) const { return x.sqrt(); } };
-struct Cbrt {
-  auto operator()(const auto& x) const {
-    using T = ScalarOf<decltype(x)>;
-    return map_scalar<T>(x, [](T v) { return std::cbrt(v); });
-  }
-};
-struct Rsqrt { auto operator()(const auto& x) const { return x.sqrt().inverse(); } };
-struct Reciprocal { auto operator()(const auto& x) const { return x.inverse(); } };
-struct Exp { auto operator()(const auto& x) const { return x.exp(); } };
-struct Log { auto operator()(const auto& x) const { return x.log(); } };
-struct Log1p { auto operator()(const auto& x) const { return x.log1p(); } };
-struct Sin { auto operator()(const auto& x) const { return x.sin(); } };
-struct Cos { auto operator()(const auto& x) const { return x.cos(); } };
-struct Tan { auto operator()(const auto& x) const { return x.tan(); } };
-struct Sinh { auto operator()(const auto& x) const { return x.sinh(); } };
-struct Cosh { auto operator()(const auto& x) const { return x.cosh(); } };
-struct Tanh { auto operator()(const auto& x) const { return x.tanh(); } };
-struct Arcsin { auto operator()(const auto& x) const { return x.asin(); } };
-struct Arccos { auto operator()(const auto& x) const { return x.acos(); } };
-struct Arctan { auto operator()(const auto& x) const { return x.atan(); } };
-struct Arcsinh {
-  auto operator()(const auto& x) const {
-    using T = ScalarOf<decltype(x)>;
-    return map_scalar<T>(x, [](T v) { return std::asinh(v); });
-  }
-};
-struct Sigmoid {
-  auto operator()(const auto& x) const {
-    using T = ScalarOf<decltype(x)>;
-    return (T(1) + (-x).exp()).inverse();
-  }
-};
-struct Relu {
-  auto operator()(const auto& x) const {
-    using T = ScalarOf<decltype(x)>;
-    return (x > T(0) || x.isNaN()).select(x, T(0));
-  }
-};
-struct Softsign {
-  auto operator()(const auto& x) const {
-    using T = ScalarOf<decltype(x)>;
-    return x / (T(1) + x.abs());
-  }
-};
-struct Erf {
-  auto operator()(const auto& x) const {
-    using T = ScalarOf<decltype(x)>;
-    return map_scalar<T>(x, [](T v) { return std::erf(v); });
-  }
-};
-struct Add { auto operator()(const auto& x, const auto& y) const { return x + y; } };
-struct Sub { auto operator()(const auto& x, const auto& y) const { return x - y; } };
-struct Mul { auto operator()(const auto& x, const auto& y) const { return x * y; } };
-struct Div { auto operator()(const auto& x, const auto& y) const { return x / y; } };
-struct Pow {
-  auto operator()(const auto& x, const auto& y) const {
-    using T = ScalarOf<decltype(x)>;
-    return x.binaryExpr(y, [](T a, T b) { return std::pow(a, b); });
-  }
-};
-struct Maximum {
-  auto operator()(const auto& x, const auto& y) const {
-    return nan_max(x, y);
-  }
-};
-struct Minimum {
-  auto operator()(const auto& x, const auto& y) const {
-    return nan_min(x, y);
-  }
-};
-struct Interp {
-  auto operator()(const auto& x, const auto& y, const auto& a) const {
-    using T = ScalarOf<decltype(x)>;
-    return (T(1) - a) * x + a * y;
-  }
-};
-struct Clip {
-  auto operator()(const auto& x, const auto& c) const {
-    return nan_min(nan_max(x, -c), c);
-  }
-};
 
 // ---- reductions: fold a tile into up to three double accumulators ----
 struct SumAccumulate {

@@ -183,6 +183,56 @@ TEST(Interpreter, UpdateScaleFoldedIntoItsOperandAgreesWithNaiveSemantics) {
   EXPECT_EQ(multiplications, 0);
 }
 
+// Composed kernels (op_fusions.h) against the naive semantics: a unary op computed inside
+// its single reader's pass, and the cases where it must not be: the unary result read twice,
+// read scaled (a folded `x * s`), kept as a state or returned as the update, read after the
+// state it reads was overwritten; readers that are the fused `w -= lr * ...` or run in a
+// later phase than the unary op.
+TEST(Interpreter, ComposedUnaryOpsAgreeWithNaiveSemantics) {
+  std::mt19937_64 rng(17);
+  expect_agreement(
+      {
+          "def train(w, g, lr, m, v):\n    m = interp(g, m, 0.9)\n    v = interp(square(g), v, 0.999)\n"
+          "    u = m / (sqrt(v) + 1e-8)\n    u = u + w * 0.01\n    return u * lr, m, v\n",
+          "def train(w, g, lr, m):\n    u = sign(interp(g, m, 0.9))\n    m = interp(g, m, 0.99)\n"
+          "    return (u + w * 1.0) * lr, m\n",
+          "def train(w, g, lr):\n    return (0.5 + sqrt(abs(g))) * lr\n",
+          "def train(w, g, lr):\n    s = sqrt(abs(g))\n    return (s + s) * lr\n",
+          "def train(w, g, lr):\n    s = sign(g)\n    t = s * 0.5\n    return (t + w) * lr\n",
+          "def train(w, g, lr, m):\n    m = sign(g)\n    return (m + w) * lr, m\n",
+          "def train(w, g, lr):\n    s = sign(g - w)\n    return s\n",
+          "def train(w, g, lr, m):\n    s = square(m)\n    m = interp(g, m, 0.5)\n    u = interp(s, g, 0.9)\n    return u * lr, m\n",
+          "def train(w, g, lr, m):\n    m = interp(square(w), m, 0.9)\n    return (sqrt(m) + sign(w)) * lr, m\n",
+          "def train(w, g, lr):\n    return sign(w) + sign(g) * lr\n",
+          // The reader waits for a reduction: it runs a phase later and reads abs(g) from there.
+          "def train(w, g, lr):\n    a = abs(g)\n    return (sqrt(a) + norm(a)) * lr\n",
+      },
+      {{3, 4}, {1, 1200}, {30, 200}}, rng);
+  // AdamW and Lion compile to one pass per statement that is not a cheap unary op: AdamW's
+  // square and sqrt, and Lion's sign, run inside their readers.
+  const auto count = [](const char* text) {
+    const auto compiled = compile_program(analyze(parse_program(text)));
+    std::pair<int, int> instructions_and_fusions{0, 0};
+    for (const Phase& phase : compiled.phases) {
+      if (phase.kind != Phase::Kind::tile) continue;
+      for (const Instruction& instruction : phase.instructions) {
+        ++instructions_and_fusions.first;
+        instructions_and_fusions.second += instruction.fusion >= 0;
+      }
+    }
+    return instructions_and_fusions;
+  };
+  EXPECT_EQ(count("def train(w, g, lr, m, v):\n    m = interp(g, m, 0.9)\n    v = interp(square(g), v, 0.999)\n"
+                  "    u = m / (sqrt(v) + 1e-8)\n    u = u + w * 0.01\n    return u * lr, m, v\n"),
+            std::pair(5, 2));
+  EXPECT_EQ(count("def train(w, g, lr, m):\n    u = sign(interp(g, m, 0.9))\n    m = interp(g, m, 0.99)\n"
+                  "    return (u + w * 1.0) * lr, m\n"),
+            std::pair(3, 1));
+  // Read twice or read scaled: not composed.
+  EXPECT_EQ(count("def train(w, g, lr):\n    s = sqrt(abs(g))\n    return (s + s) * lr\n").second, 0);
+  EXPECT_EQ(count("def train(w, g, lr):\n    s = sign(g)\n    t = s * 0.5\n    return (t + w) * lr\n").second, 0);
+}
+
 TEST(Interpreter, SteadyStateAllocatesNothing) {
   for (const char* text : {
           "def train(w, g, lr, m, v):\n    m = interp(g, m, 0.9)\n    v = interp(square(g), v, 0.999)\n"
