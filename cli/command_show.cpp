@@ -102,7 +102,7 @@ void show_lineage(const Options& o, const nlohmann::json& hall) {
   }
   const bool complete = chain.front().parent_id < 0;
   fmt::print("lineage of program {} ({} step{}{}):\n", o.lineage, chain.size() - 1, chain.size() == 2 ? "" : "s",
-             complete ? " from the warm start" : "; older ancestors were not kept");
+             complete ? " from the warm start" : "; older ancestors were not kept: lineage_max_records");
   fmt::print("{:>8} {:>9} {:>6} {:>4}  {}\n", "id", "fitness", "states", "ops", "mutation");
   for (const LineageRecord& r : chain) {
     fmt::print("{:>8} {:>9.4f} {:>6} {:>4}  {}\n", r.id, r.fitness, r.states, r.ops, r.mutation);

@@ -18,7 +18,8 @@ IslandWorker::IslandWorker(const MpiWorld& world, const SearchConfig& config,
                            const std::vector<WarmStartProgram>& warm_starts, const SearchHooks& hooks,
                            const IslandOptions& options, PeerTable& peers)
     : world_(world), config_(config), island_config_(island_config(config, world.rank(), world.ranks())),
-      warm_starts_(warm_starts), user_hooks_(hooks), options_(options), peers_(peers) {
+      warm_starts_(warm_starts), user_hooks_(hooks), options_(options), peers_(peers),
+      shared_(config.suite.fitness_cache_capacity) {
   hooks_ = hooks;  // keeps any hook this driver does not replace
   hooks_.fitness = shared_.wrap(hooks.fitness);
   hooks_.batch_fitness = shared_.wrap(hooks.batch_fitness);

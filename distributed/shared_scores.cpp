@@ -6,13 +6,13 @@
 namespace symopt::distributed {
 
 SharedScores::SharedScores(std::size_t capacity)
-    : generation_capacity_(std::max<std::size_t>(capacity / 2, 1)),
+    : generation_capacity_(capacity == 0 ? 0 : std::max<std::size_t>(capacity / 2, 1)),
       current_(std::make_unique<Generation>()), previous_(std::make_unique<Generation>()) {}
 
 bool SharedScores::learn(std::uint64_t structural_hash, std::optional<Fitness> imported_score) {
   if (previous_->contains(structural_hash) || current_->contains(structural_hash)) return false;
   current_->emplace(structural_hash, std::move(imported_score));
-  if (current_->size() >= generation_capacity_) {
+  if (generation_capacity_ > 0 && current_->size() >= generation_capacity_) {
     forgotten_ += static_cast<long>(previous_->size());
     previous_ = std::move(current_);
     current_ = std::make_unique<Generation>();

@@ -2,7 +2,8 @@
 // structural hash, answer the same structures here without training;
 // the scores computed here are collected for the next migration. Memory stays bounded:
 // scores live in two generations, and when the newer one is full the older is dropped
-// (with many ranks, tens of thousands of scores arrive per minute).
+// (with many ranks, tens of thousands of scores arrive per minute). The islands size it
+// with suite.fitness_cache_capacity, as the evaluator's own cache.
 #pragma once
 
 #include "search/search_engine.h"
@@ -18,8 +19,8 @@ namespace symopt::distributed {
 
 class SharedScores {
  public:
-  // Keeps between capacity / 2 and capacity structures (imported or exported).
-  explicit SharedScores(std::size_t capacity = 1 << 18);
+  // Keeps between capacity / 2 and capacity structures (imported or exported); 0: no bound.
+  explicit SharedScores(std::size_t capacity = default_fitness_cache_capacity);
 
   // Files scores from another island; structures known here already are skipped.
   void import_scores(const std::vector<Fitness>& scores);
@@ -45,7 +46,7 @@ class SharedScores {
   bool learn(std::uint64_t structural_hash, std::optional<Fitness> imported_score);
   void remember(std::uint64_t structural_hash, const Fitness& fitness);
 
-  const std::size_t generation_capacity_;
+  const std::size_t generation_capacity_;  // 0: one generation that is never dropped
   mutable std::mutex mutex_;
   std::unique_ptr<Generation> current_, previous_;
   std::vector<Fitness> fresh_;

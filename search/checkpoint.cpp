@@ -20,11 +20,14 @@ std::string checksum_of(const std::string& text) {
 }
 
 std::string checkpoint_text(const SearchState& state, const nlohmann::json& extra) {
-  const nlohmann::json payload = {{"state", search_state_to_json(state)}, {"run_directory", extra}};
-  const nlohmann::json document = {{"format", checkpoint_format},
-                                   {"format_version", checkpoint_format_version},
-                                   {"checksum", checksum_of(payload.dump())},
-                                   {"payload", payload}};
+  // Built by moving the parts in (an initializer list would copy the whole state twice).
+  nlohmann::json payload = nlohmann::json::object();
+  payload["state"] = search_state_to_json(state);
+  payload["run_directory"] = extra;
+  nlohmann::json document = {{"format", checkpoint_format},
+                             {"format_version", checkpoint_format_version},
+                             {"checksum", checksum_of(payload.dump())}};
+  document["payload"] = std::move(payload);
   return document.dump() + "\n";
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <stdexcept>
@@ -27,7 +28,7 @@ std::vector<LineageRecord> Lineage::chain(long id) const {
   return {path.rbegin(), path.rend()};
 }
 
-void Lineage::keep_ancestors_of(const std::vector<long>& ids) {
+void Lineage::keep_ancestors_of(const std::vector<long>& ids, std::size_t max_records) {
   std::set<long> keep;
   for (long id : ids) {
     for (const LineageRecord* record = find(id); record && keep.insert(record->id).second;
@@ -35,6 +36,12 @@ void Lineage::keep_ancestors_of(const std::vector<long>& ids) {
     }
   }
   std::erase_if(records_, [&](const auto& entry) { return !keep.contains(entry.first); });
+  if (max_records == 0 || records_.size() <= max_records) return;
+  // Ids grow with time, so the map's order is oldest first: the trunk shared by every chain.
+  const std::set<long> required(ids.begin(), ids.end());
+  for (auto it = records_.begin(); it != records_.end() && records_.size() > max_records;) {
+    it = required.contains(it->first) ? std::next(it) : records_.erase(it);
+  }
 }
 
 std::string hash_to_hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }

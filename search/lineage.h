@@ -31,8 +31,11 @@ class Lineage {
   // The chain from the warm start to `id` (warm start first); empty when `id` is unknown.
   // Stops early (at the oldest kept ancestor) if a parent was dropped.
   std::vector<LineageRecord> chain(long id) const;
-  // Drops every record that is not one of `ids` or an ancestor of one.
-  void keep_ancestors_of(const std::vector<long>& ids);
+  // Drops every record that is not one of `ids` or an ancestor of one. Then, while more than
+  // `max_records` remain (0: no bound), the oldest ancestors (lowest ids) that are not among
+  // `ids` themselves go, so chains start later: ancestry grows with the generations, and a
+  // long run would otherwise keep (and checkpoint) a record per generation forever.
+  void keep_ancestors_of(const std::vector<long>& ids, std::size_t max_records = 0);
   std::size_t size() const { return records_.size(); }
   const std::map<long, LineageRecord>& records() const { return records_; }
 

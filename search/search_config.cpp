@@ -362,6 +362,7 @@ void read_config(const json& document, const std::string& source, SearchConfig& 
   r.object("mutation", [&](KeyReader& m) { read_mutation(m, c.mutation); });
   r.object("suite", [&](KeyReader& s) { read_suite(s, c.suite); });
   r.integer("hall_of_fame_size", c.hall_of_fame_size, 1, 100000);
+  r.integer("lineage_max_records", c.lineage_max_records, 0, 1LL << 40);  // 0: no bound
   r.number("checkpoint_seconds", c.checkpoint_seconds, 0, 1e6, true);
   r.number("progress_seconds", c.progress_seconds, 0, 1e6, true);
   r.object("budget", [&](KeyReader& b) { read_budget(b, c.budget); });
@@ -480,6 +481,7 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
          {{"points", s.adamw_sweep.points}, {"factor", s.adamw_sweep.factor},
           {"max_extensions", s.adamw_sweep.max_extensions}}}}},
       {"hall_of_fame_size", c.hall_of_fame_size},
+      {"lineage_max_records", c.lineage_max_records},
       {"checkpoint_seconds", c.checkpoint_seconds},
       {"progress_seconds", c.progress_seconds},
       {"budget", budget},

@@ -84,6 +84,9 @@ struct SearchConfig {
   MutationSettings mutation;
   SuiteConfig suite;
   int hall_of_fame_size = 20;
+  // Lineage records kept at most (the ancestors of the population and hall of fame; 0: no
+  // bound). Past it the oldest ancestors go, so `show --lineage` starts later in the chain.
+  long lineage_max_records = 2048;
   double checkpoint_seconds = 5;
   double progress_seconds = 1;
   SearchBudget budget;

@@ -181,11 +181,11 @@ void maybe_restart(const SearchConfig& config, SearchState& state) {
   while (state.next_restart_at <= state.counters.evaluations) state.next_restart_at += config.restart_interval;
 }
 
-void prune_lineage(SearchState& state) {
+void prune_lineage(const SearchConfig& config, SearchState& state) {
   std::vector<long> keep = state.hall_of_fame.ids();
   for (const Individual& i : state.population) keep.push_back(i.id);
   for (const WarmStart& w : state.warm_starts) keep.push_back(w.id);
-  state.lineage.keep_ancestors_of(keep);
+  state.lineage.keep_ancestors_of(keep, static_cast<std::size_t>(config.lineage_max_records));
 }
 
 // Progress reports and checkpoints at their intervals.
@@ -213,13 +213,14 @@ class Ticker {
       last_evaluations_ = state.counters.evaluations;
     }
     // The lineage is pruned at least this often even when nobody checkpoints. What survives
-    // a pruning (the ancestors of the population and hall of fame) grows slowly with the
-    // generations; the limit grows with it, so pruning stays rare instead of every batch.
+    // a pruning (the ancestors of the population and hall of fame) grows with the
+    // generations up to lineage_max_records; the limit grows with it, so pruning stays rare
+    // instead of every batch.
     const std::size_t lineage_limit =
         std::max(4 * static_cast<std::size_t>(config_.population_size + config_.hall_of_fame_size) + 4096,
                  2 * lineage_after_pruning_);
     if (checkpoint_due || state.lineage.size() > lineage_limit) {
-      prune_lineage(state);
+      prune_lineage(config_, state);
       lineage_after_pruning_ = state.lineage.size();
     }
     if (checkpoint_due) {

@@ -336,6 +336,24 @@ TEST(DistributedSharedScores, MemoryIsBoundedByDroppingTheOlderGeneration) {
   EXPECT_EQ(shared.imported(), 4);
 }
 
+TEST(DistributedSharedScores, CapacityZeroKeepsEveryStructure) {
+  SharedScores shared(0);  // as suite.fitness_cache_capacity 0: no bound
+  std::vector<Fitness> scores;
+  for (std::uint64_t hash = 1; hash <= 5000; ++hash) scores.push_back(Fitness{0.5, {}, false, hash, 0});
+  shared.import_scores(scores);
+  EXPECT_EQ(shared.imported(), 5000);
+  EXPECT_EQ(shared.forgotten(), 0);
+  int calls = 0;
+  const FitnessFunction fitness = shared.wrap(FitnessFunction([&](const AnalyzedProgram&) {
+    ++calls;
+    return Fitness{};
+  }));
+  AnalyzedProgram program = analyzed("lion.opt");
+  program.structural_hash = 1;
+  EXPECT_EQ(fitness(program).value, 0.5) << "the first structure is still known";
+  EXPECT_EQ(calls, 0);
+}
+
 TEST(DistributedPeerTable, SilentRanksAreLostAndComeBackWhenHeard) {
   PeerTable peers(0, 3, 5.0, 0.0);
   EXPECT_EQ(peers.running_others(), 2);
