@@ -48,6 +48,10 @@ struct MutationSettings {
 
 enum class SearchStrategy { evolution, random };
 enum class ParallelMode { deterministic, asynchronous };
+// How a Pareto-front parent is picked: any front member alike, or first a state count
+// present on the front, then that count's fittest member (a niche per memory cost, so that
+// the best one-state program gets a fixed share of the children however crowded the front).
+enum class ParetoParentSelection { uniform, per_state_count };
 
 struct SearchBudget {
   double wall_seconds = 0;       // 0: no limit
@@ -81,6 +85,7 @@ struct SearchConfig {
   // by tournament with this probability (PySR mixes its hall of fame back in likewise): the
   // best one-state program keeps having children after two-state ones have taken over.
   double pareto_parent_probability = 0;
+  ParetoParentSelection pareto_parent_selection = ParetoParentSelection::uniform;
   MutationSettings mutation;
   SuiteConfig suite;
   int hall_of_fame_size = 20;

@@ -20,7 +20,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iterator>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -61,6 +63,21 @@ const Individual& tournament(const std::deque<Individual>& population, int size,
   return *best;
 }
 
+const HallOfFameEntry& pareto_parent(const std::vector<HallOfFameEntry>& front, ParetoParentSelection selection,
+                                     Rng& rng) {
+  if (selection == ParetoParentSelection::uniform) {
+    return front[static_cast<std::size_t>(rng.below(static_cast<int>(front.size())))];
+  }
+  std::map<int, const HallOfFameEntry*> fittest_by_states;  // ordered: the same draw at any thread count
+  for (const HallOfFameEntry& entry : front) {
+    const HallOfFameEntry*& best = fittest_by_states[entry.origin.states];
+    if (!best || entry.origin.fitness > best->origin.fitness) best = &entry;
+  }
+  auto niche = fittest_by_states.begin();
+  std::advance(niche, rng.below(static_cast<int>(fittest_by_states.size())));
+  return *niche->second;
+}
+
 // A child or nothing (rejected: no mutation applied, or the analyzer refused it).
 std::optional<Candidate> propose(const SearchConfig& config, const Mutator& mutator, const SearchState& state,
                                  Rng& rng) {
@@ -74,7 +91,7 @@ std::optional<Candidate> propose(const SearchConfig& config, const Mutator& muta
         config.pareto_parent_probability > 0 && !front.empty() && rng.chance(config.pareto_parent_probability);
     std::optional<Mutation> mutation;
     if (from_front) {
-      const HallOfFameEntry& parent = front[static_cast<std::size_t>(rng.below(static_cast<int>(front.size())))];
+      const HallOfFameEntry& parent = pareto_parent(front, config.pareto_parent_selection, rng);
       mutation = mutator.mutate(parse_program(parent.program), rng);
       candidate.parent_id = parent.origin.id;
       candidate.generation = parent.origin.generation + 1;

@@ -248,6 +248,57 @@ TEST(SearchEngine, ParetoParentsComeFromTheHallOfFame) {
   EXPECT_EQ(fingerprint(one.state), fingerprint(run(config).state));
 }
 
+TEST(SearchEngine, PerStateCountParetoParentsAreEachNichesFittest) {
+  SearchConfig config = small_search_config(15, 300);
+  config.pareto_parent_probability = 1;
+  config.pareto_parent_selection = ParetoParentSelection::per_state_count;
+  struct Entrant {
+    int states, ops;
+    double fitness;
+  };
+  std::map<long, Entrant> entrants;  // by id, i.e. in the order they were evaluated
+  SearchHooks hooks;
+  hooks.on_hall_of_fame_entry = [&](const HallOfFameEntry& entry) {
+    entrants[entry.origin.id] = {entry.origin.states, entry.origin.ops, entry.origin.fitness};
+  };
+  const SearchRun r = run(config, hooks);
+  const long root = r.state.warm_starts.front().id;
+  std::set<long> parents;
+  for (const auto& [id, record] : r.state.lineage.records()) {
+    if (id == root || record.parent_id == root) continue;
+    ASSERT_TRUE(entrants.contains(record.parent_id)) << id << " from " << record.parent_id;
+    parents.insert(record.parent_id);
+  }
+  ASSERT_GT(parents.size(), 1u);
+  // A parent was its state count's fittest front member: no earlier entrant with as many
+  // states was fitter, unless that one had left the front (dominated by an earlier entrant).
+  auto left_front_before = [&](long id, long moment) {
+    const Entrant& e = entrants.at(id);
+    for (const auto& [other, o] : entrants) {
+      if (other >= moment) break;
+      if (other != id && o.fitness >= e.fitness && o.states <= e.states && o.ops <= e.ops &&
+          (o.fitness > e.fitness || o.states < e.states || o.ops < e.ops)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (long parent : parents) {
+    const Entrant& p = entrants.at(parent);
+    for (const auto& [id, e] : entrants) {
+      if (id >= parent) break;
+      if (e.states == p.states && e.fitness > p.fitness) {
+        EXPECT_TRUE(left_front_before(id, parent)) << "parent " << parent << " was not its niche's fittest: " << id;
+      }
+    }
+  }
+  config.pareto_parent_probability = 0.3;
+  config.threads = 1;
+  const SearchRun one = run(config);
+  config.threads = 2;
+  EXPECT_EQ(fingerprint(one.state), fingerprint(run(config).state));
+}
+
 TEST(SearchEngine, HallOfFameAndParetoFrontMatchBruteForce) {
   SearchConfig config = small_search_config(21, 800);
   struct Seen {
