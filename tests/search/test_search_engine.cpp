@@ -45,6 +45,15 @@ std::string fingerprint(const SearchState& s) {
   return text;
 }
 
+// Pareto parents mixed with tournaments still give one run per seed at any thread count.
+void expect_one_run_at_any_thread_count(SearchConfig config) {
+  config.pareto_parent_probability = 0.3;
+  config.threads = 1;
+  const SearchRun one = run(config);
+  config.threads = 2;
+  EXPECT_EQ(fingerprint(one.state), fingerprint(run(config).state));
+}
+
 TEST(SearchEngine, DeterministicModeIsBitIdenticalAtOneAndTwoThreads) {
   SearchConfig config = small_search_config(7, 600);
   config.threads = 1;
@@ -240,12 +249,7 @@ TEST(SearchEngine, ParetoParentsComeFromTheHallOfFame) {
     ++checked;
   }
   EXPECT_GT(checked, 10);
-  // Still one run per seed at any thread count.
-  config.pareto_parent_probability = 0.3;
-  config.threads = 1;
-  const SearchRun one = run(config);
-  config.threads = 2;
-  EXPECT_EQ(fingerprint(one.state), fingerprint(run(config).state));
+  expect_one_run_at_any_thread_count(config);
 }
 
 TEST(SearchEngine, PerStateCountParetoParentsAreEachNichesFittest) {
@@ -292,11 +296,7 @@ TEST(SearchEngine, PerStateCountParetoParentsAreEachNichesFittest) {
       }
     }
   }
-  config.pareto_parent_probability = 0.3;
-  config.threads = 1;
-  const SearchRun one = run(config);
-  config.threads = 2;
-  EXPECT_EQ(fingerprint(one.state), fingerprint(run(config).state));
+  expect_one_run_at_any_thread_count(config);
 }
 
 TEST(SearchEngine, HallOfFameAndParetoFrontMatchBruteForce) {
