@@ -44,6 +44,12 @@ void Lineage::keep_ancestors_of(const std::vector<long>& ids, std::size_t max_re
   }
 }
 
+nlohmann::json lineage_to_json(const Lineage& lineage) {
+  nlohmann::json records = nlohmann::json::array();
+  for (const auto& [id, record] : lineage.records()) records.push_back(lineage_record_to_json(record));
+  return records;
+}
+
 std::string hash_to_hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
 
 std::uint64_t hash_from_hex(const std::string& text) {

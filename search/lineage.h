@@ -44,6 +44,7 @@ class Lineage {
 };
 
 nlohmann::json lineage_record_to_json(const LineageRecord& record);
+nlohmann::json lineage_to_json(const Lineage& lineage);  // its records, oldest first
 // Throws std::runtime_error naming the missing or mistyped key.
 LineageRecord lineage_record_from_json(const nlohmann::json& json);
 std::string hash_to_hex(std::uint64_t hash);

@@ -197,16 +197,12 @@ nlohmann::json hall_of_fame_file_json(const SearchState& state) {
   nlohmann::json json = hall_of_fame_to_json(state.hall_of_fame);
   Lineage ancestry = state.lineage;
   ancestry.keep_ancestors_of(state.hall_of_fame.ids());
-  nlohmann::json lineage = nlohmann::json::array();
-  for (const auto& [id, record] : ancestry.records()) lineage.push_back(lineage_record_to_json(record));
   json["format"] = hall_of_fame_format;
   json["format_version"] = hall_of_fame_format_version;
   json["run_id"] = state.run_id;
-  const SearchCounters& c = state.counters;
-  json["counters"] = {{"candidates", c.candidates}, {"rejected", c.rejected}, {"evaluations", c.evaluations},
-                      {"cached", c.cached}, {"restarts", c.restarts}};
+  json["counters"] = search_counters_to_json(state.counters);
   json["elapsed_seconds"] = state.elapsed_seconds;
-  json["lineage"] = std::move(lineage);
+  json["lineage"] = lineage_to_json(ancestry);
   return json;
 }
 

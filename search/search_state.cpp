@@ -23,6 +23,11 @@ Program program_from_text(const std::string& text, const std::string& what) {
 
 }  // namespace
 
+nlohmann::json search_counters_to_json(const SearchCounters& c) {
+  return {{"candidates", c.candidates}, {"rejected", c.rejected}, {"evaluations", c.evaluations},
+          {"cached", c.cached}, {"restarts", c.restarts}};
+}
+
 nlohmann::json search_state_to_json(const SearchState& state) {
   nlohmann::json population = nlohmann::json::array();
   for (const Individual& i : state.population) {
@@ -33,13 +38,8 @@ nlohmann::json search_state_to_json(const SearchState& state) {
   for (const WarmStart& w : state.warm_starts) {
     warm_starts.push_back({{"id", w.id}, {"source", w.source}, {"program", print_program(w.program)}});
   }
-  nlohmann::json lineage = nlohmann::json::array();
-  for (const auto& [id, record] : state.lineage.records()) lineage.push_back(lineage_record_to_json(record));
-  const SearchCounters& c = state.counters;
   nlohmann::json json = {{"run_id", state.run_id},
-                         {"counters",
-                          {{"candidates", c.candidates}, {"rejected", c.rejected}, {"evaluations", c.evaluations},
-                           {"cached", c.cached}, {"restarts", c.restarts}}},
+                         {"counters", search_counters_to_json(state.counters)},
                          {"elapsed_seconds", state.elapsed_seconds},
                          {"random_streams", {{"next_batch", state.next_batch}, {"session", state.session}}},
                          {"next_id", state.next_id},
@@ -49,7 +49,7 @@ nlohmann::json search_state_to_json(const SearchState& state) {
   json["warm_starts"] = std::move(warm_starts);
   json["population"] = std::move(population);
   json["hall_of_fame"] = hall_of_fame_to_json(state.hall_of_fame);
-  json["lineage"] = std::move(lineage);
+  json["lineage"] = lineage_to_json(state.lineage);
   return json;
 }
 

@@ -65,6 +65,7 @@ struct SearchState {
   Lineage lineage;
 };
 
+nlohmann::json search_counters_to_json(const SearchCounters& counters);  // as in checkpoints and hall_of_fame.json
 nlohmann::json search_state_to_json(const SearchState& state);
 // Parses and re-analyzes every program. Throws std::runtime_error naming what is wrong.
 SearchState search_state_from_json(const nlohmann::json& json);
