@@ -88,7 +88,7 @@ HallOfFameEntry entry_from_json(const json& j, const std::vector<std::string>& n
 json status_to_json(const IslandStatus& s) {
   const SearchCounters& c = s.counters;
   return {s.rank, s.elapsed_seconds, c.candidates, c.rejected, c.evaluations, c.cached, c.restarts,
-          s.evaluations_per_second, s.best_fitness, s.finished, s.stop_reason};
+          s.evaluations_per_second, s.best_fitness, s.finished, s.stop_reason, c.stopped_at_hurdle};
 }
 
 IslandStatus status_from_json(const json& j) {
@@ -104,6 +104,7 @@ IslandStatus status_from_json(const json& j) {
   s.best_fitness = j.at(8).get<double>();
   s.finished = j.at(9).get<bool>();
   s.stop_reason = j.at(10).get<std::string>();
+  s.counters.stopped_at_hurdle = j.at(11).get<long>();
   return s;
 }
 

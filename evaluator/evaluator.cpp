@@ -30,6 +30,9 @@ struct Evaluator::State {
   std::vector<double> weights;  // normalized to sum 1
   std::vector<std::uint64_t> seeds;
   std::vector<AdamwBaseline> baselines;
+  std::vector<int> hurdle_steps;             // per task; 0: none
+  std::vector<double> hurdle_reference;      // AdamW's mean validation loss at the hurdle
+  std::vector<std::vector<double>> hurdle_seed_reference;  // per task, per seed
   std::vector<std::string> warnings;
   FitnessCache<Fitness> cache;
 };
@@ -110,6 +113,38 @@ Evaluator::Evaluator(SuiteConfig config, std::vector<std::shared_ptr<const Proxy
     fmt::print(stderr, "symopt: warning: {}\n", warning);
     s.warnings.push_back(std::move(warning));
   }
+
+  s.hurdle_steps.assign(s.tasks.size(), 0);
+  s.hurdle_reference.assign(s.tasks.size(), 0);
+  s.hurdle_seed_reference.assign(s.tasks.size(), std::vector<double>(s.seeds.size(), 0));
+  if (s.config.hurdle_fraction <= 0) return;
+  if (!(s.config.hurdle_fraction < 1) || !(std::fabs(s.config.hurdle_min_score) < 1)) {
+    throw std::runtime_error("evaluator: hurdle_fraction must be in [0, 1) and hurdle_min_score in (-1, 1)");
+  }
+  // AdamW at its tuned rate, stopped at the hurdle, is what a program is measured against there.
+  tbb::parallel_for(std::size_t{0}, s.tasks.size(), [&](std::size_t t) {
+    const long steps = s.config.steps > 0 ? s.config.steps : s.tasks[t]->description().steps;
+    const int step = std::max(1, static_cast<int>(std::lround(s.config.hurdle_fraction * static_cast<double>(steps))));
+    if (step >= steps) return;
+    double sum = 0;
+    for (std::size_t k = 0; k < s.seeds.size(); ++k) {
+      TrainingOptions options;
+      options.learning_rate = s.baselines[t].learning_rate;
+      options.steps = s.config.steps;
+      options.schedule = s.config.schedule;
+      options.seed = s.seeds[k];
+      options.hurdle_step = step;
+      options.hurdle_loss = -std::numeric_limits<double>::infinity();  // always stop there
+      const TrainingResult run = train(*s.tasks[t], adamw_optimizer<float>(s.config.adamw), options);
+      if (!run.hurdle_validation_loss || !std::isfinite(*run.hurdle_validation_loss)) {
+        throw std::runtime_error(fmt::format("evaluator: AdamW diverged before the hurdle on task '{}'", s.config.tasks[t]));
+      }
+      s.hurdle_seed_reference[t][k] = *run.hurdle_validation_loss;
+      sum += *run.hurdle_validation_loss;
+    }
+    s.hurdle_steps[t] = step;
+    s.hurdle_reference[t] = sum / static_cast<double>(s.seeds.size());
+  });
 }
 
 Evaluator::~Evaluator() = default;
@@ -117,6 +152,8 @@ Evaluator::~Evaluator() = default;
 const SuiteConfig& Evaluator::config() const { return state_->config; }
 const std::vector<AdamwBaseline>& Evaluator::baselines() const { return state_->baselines; }
 const std::vector<std::string>& Evaluator::warnings() const { return state_->warnings; }
+const std::vector<int>& Evaluator::hurdle_steps() const { return state_->hurdle_steps; }
+const std::vector<double>& Evaluator::hurdle_reference_losses() const { return state_->hurdle_reference; }
 CacheStatistics Evaluator::cache_statistics() const { return state_->cache.statistics(); }
 
 Fitness Evaluator::evaluate(const AnalyzedProgram& program) {
@@ -222,6 +259,13 @@ std::vector<Fitness> Evaluator::evaluate_all(const std::vector<AnalyzedProgram>&
     options.steps = s.config.steps;
     options.schedule = s.config.schedule;
     options.seed = s.seeds[seed];
+    if (s.hurdle_steps[task] > 0) {
+      // The loss at which task_score reaches hurdle_min_score against AdamW's at the hurdle
+      // (with the same seed: seeds differ more than the bar).
+      options.hurdle_step = s.hurdle_steps[task];
+      options.hurdle_loss = s.hurdle_seed_reference[task][seed] *
+                            std::exp(-s.config.score_scale * std::atanh(s.config.hurdle_min_score));
+    }
     TrainingResult& result = trained[slot(program, task, rate, seed)];
     result = train(*s.tasks[task], factories[program], options);
     if (result.diverged) arm_diverged.store(true, std::memory_order_relaxed);
@@ -251,13 +295,32 @@ std::vector<Fitness> Evaluator::evaluate_all(const std::vector<AnalyzedProgram>&
       TaskScore score = unscored(t);
       score.diverged = true;
       score.loss = std::numeric_limits<double>::infinity();
+      auto stopped = [&](int r) {
+        for (int k = 0; k < seed_count; ++k) {
+          if (trained[slot(p, t, r, k)].stopped_at_hurdle) return true;
+        }
+        return false;
+      };
+      // A seed's loss at the end, or at the hurdle for a rate that stopped there.
+      auto seed_loss = [&](int r, int k, bool at_hurdle) {
+        const TrainingResult& run = trained[slot(p, t, r, k)];
+        return at_hurdle ? run.hurdle_validation_loss.value_or(std::numeric_limits<double>::infinity())
+                         : run.validation_loss;
+      };
+      // Rates that ran to the end compete by their final loss; only when none did, the ones
+      // stopped at the hurdle by their loss there.
+      bool any_completed = false;
+      for (int r = 0; r < rate_count; ++r) any_completed |= !diverged[arm(p, t, r)].load() && !stopped(r);
       for (int r = 0; r < rate_count; ++r) {  // the best rate; ties keep the first
         if (diverged[arm(p, t, r)].load()) continue;
-        double loss_sum = 0, accuracy_sum = 0;
-        bool has_accuracy = true;
+        const bool at_hurdle = stopped(r);
+        if (at_hurdle == any_completed) continue;
+        double loss_sum = 0, accuracy_sum = 0, hurdle_sum = 0;
+        bool has_accuracy = !at_hurdle;
         for (int k = 0; k < seed_count; ++k) {
           const TrainingResult& run = trained[slot(p, t, r, k)];
-          loss_sum += run.validation_loss;
+          loss_sum += seed_loss(r, k, at_hurdle);
+          hurdle_sum += seed_loss(r, k, true);
           has_accuracy = has_accuracy && run.validation_accuracy.has_value();
           if (run.validation_accuracy) accuracy_sum += *run.validation_accuracy;
         }
@@ -266,16 +329,23 @@ std::vector<Fitness> Evaluator::evaluate_all(const std::vector<AnalyzedProgram>&
         score.diverged = false;
         score.loss = loss;
         score.rate_multiplier = multipliers[r];
+        score.stopped_at_hurdle = at_hurdle;
+        score.hurdle_score.reset();
+        if (s.hurdle_steps[t] > 0) {
+          score.hurdle_score = task_score(hurdle_sum / seed_count, s.hurdle_reference[t], false, s.config.score_scale);
+        }
         double squares = 0;
         for (int k = 0; k < seed_count; ++k) {
-          const double d = trained[slot(p, t, r, k)].validation_loss - loss;
+          const double d = seed_loss(r, k, at_hurdle) - loss;
           squares += d * d;
         }
         score.loss_std = seed_count > 1 ? std::sqrt(squares / (seed_count - 1)) : 0.0;
         score.accuracy.reset();
         if (has_accuracy) score.accuracy = accuracy_sum / seed_count;
       }
-      score.score = task_score(score.loss, score.adamw_loss, score.diverged, s.config.score_scale);
+      score.score = score.stopped_at_hurdle
+                        ? *score.hurdle_score
+                        : task_score(score.loss, score.adamw_loss, score.diverged, s.config.score_scale);
       fitness.value += s.weights[t] * score.score;
       fitness.tasks.push_back(std::move(score));
     }

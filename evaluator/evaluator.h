@@ -40,6 +40,12 @@ struct SuiteConfig {
   SweepSettings adamw_sweep;           // the baseline's rate grid around each task's rate
   // Entries the fitness cache keeps per index (least recently used go first); 0: no bound.
   std::size_t fitness_cache_capacity = default_fitness_cache_capacity;
+  // Hurdles (So et al. 2019, the Evolved Transformer; AutoML-Zero): every training run is
+  // validated after this fraction of its steps and stops there when its loss scores below
+  // `hurdle_min_score` against AdamW's at the same step. Most children of a search are
+  // clearly worse than their parents; they then cost a fraction of a full evaluation. 0: off.
+  double hurdle_fraction = 0;
+  double hurdle_min_score = -0.05;
 };
 
 struct TaskScore {
@@ -52,6 +58,10 @@ struct TaskScore {
   double rate_multiplier = 1;  // of the task's rate, the best of SuiteConfig::rate_multipliers
   double score = 0;           // bounded in [-1, 1]: 0 = AdamW, better is positive, -1 worst
   bool diverged = false;
+  // With hurdles: the score at the hurdle step (against AdamW's loss there). When every rate
+  // stopped at the hurdle, `loss` and `score` are the hurdle step's.
+  std::optional<double> hurdle_score;
+  bool stopped_at_hurdle = false;
 };
 
 struct Fitness {
@@ -81,6 +91,9 @@ class Evaluator {
   CacheStatistics cache_statistics() const;
   const SuiteConfig& config() const;
   const std::vector<AdamwBaseline>& baselines() const;  // in config.tasks order
+  // Per task: the hurdle step (0: no hurdle) and AdamW's mean validation loss there.
+  const std::vector<int>& hurdle_steps() const;
+  const std::vector<double>& hurdle_reference_losses() const;
   // Reports about the baseline cache (corrupt or stale files that were recomputed).
   const std::vector<std::string>& warnings() const;
 

@@ -64,6 +64,7 @@ TrainingResult train(const ProxyTask& task, const OptimizerFactory<float>& optim
     result.curve.emplace_back(0, model->validate(params).loss);
   }
   std::optional<ValidationMetrics> last_validation;
+  long validated_at = -1;  // the step last_validation was measured after
 
   double loss_bound = std::numeric_limits<double>::infinity();
   for (long step = 0; step < steps; ++step) {
@@ -85,17 +86,30 @@ TrainingResult train(const ProxyTask& task, const OptimizerFactory<float>& optim
       result.diverged = true;
       break;
     }
-    if (next_record < record_at.size() && record_at[next_record] == step + 1) {
+    const bool record = next_record < record_at.size() && record_at[next_record] == step + 1;
+    const bool at_hurdle = options.hurdle_step > 0 && step + 1 == options.hurdle_step && step + 1 < steps;
+    if (record || at_hurdle) {
       last_validation = model->validate(params);
+      validated_at = step + 1;
+    }
+    if (record) {
       result.curve.emplace_back(static_cast<int>(step + 1), last_validation->loss);
       ++next_record;
+    }
+    if (at_hurdle) {
+      result.hurdle_validation_loss = last_validation->loss;
+      // Written so that a NaN loss stops the run too.
+      if (!(last_validation->loss <= options.hurdle_loss)) {
+        result.stopped_at_hurdle = true;
+        break;
+      }
     }
   }
 
   if (!result.diverged) {
-    // The last curve point, when there is one, is already the final validation.
+    // The last validation, when it was after the last step taken, is already the final one.
     const ValidationMetrics metrics =
-        last_validation && result.steps_run == steps ? *last_validation : model->validate(params);
+        last_validation && validated_at == result.steps_run ? *last_validation : model->validate(params);
     result.validation_loss = metrics.loss;
     result.validation_accuracy = metrics.accuracy;
     if (!std::isfinite(metrics.loss)) result.diverged = true;

@@ -6,6 +6,7 @@
 #include "proxies/proxy_task.h"
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,10 @@ struct TrainingOptions {
   int curve_points = 0;         // >0: record the validation loss this many times (plus step 0)
   // A training loss above divergence_factor * max(|initial training loss|, 1) is divergence.
   double divergence_factor = 1e3;
+  // A hurdle (Evolved Transformer's early stop): after `hurdle_step` steps the validation
+  // loss is measured, and above `hurdle_loss` the run stops there. 0: no hurdle.
+  int hurdle_step = 0;
+  double hurdle_loss = std::numeric_limits<double>::infinity();
 };
 
 struct TrainingResult {
@@ -33,6 +38,9 @@ struct TrainingResult {
   double final_training_loss = 0;
   std::vector<std::pair<int, double>> curve;  // (step, validation loss); stops at divergence
   long steps_run = 0;           // optimizer steps taken (fewer than the budget when diverged)
+  std::optional<double> hurdle_validation_loss;  // at the hurdle step, when the run got there
+  // The run stopped at the hurdle: validation_loss (and accuracy) are the hurdle step's.
+  bool stopped_at_hurdle = false;
 };
 
 // The rate at 0-based step `step` of `steps`: constant, or cosine from `base` down to 0.

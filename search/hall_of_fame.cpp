@@ -75,7 +75,9 @@ nlohmann::json task_score_to_json(const TaskScore& s) {
           {"adamw_learning_rate", s.adamw_learning_rate},
           {"rate_multiplier", s.rate_multiplier},
           {"score", s.score},
-          {"diverged", s.diverged}};
+          {"diverged", s.diverged},
+          {"hurdle_score", s.hurdle_score ? nlohmann::json(*s.hurdle_score) : nlohmann::json()},
+          {"stopped_at_hurdle", s.stopped_at_hurdle}};
 }
 
 TaskScore task_score_from_json(const nlohmann::json& json) {
@@ -89,6 +91,11 @@ TaskScore task_score_from_json(const nlohmann::json& json) {
   s.rate_multiplier = json.value("rate_multiplier", 1.0);  // absent in runs before multipliers
   s.score = json.at("score").get<double>();
   s.diverged = json.at("diverged").get<bool>();
+  // Both absent in runs before hurdles.
+  if (const auto hurdle = json.find("hurdle_score"); hurdle != json.end() && !hurdle->is_null()) {
+    s.hurdle_score = hurdle->get<double>();
+  }
+  s.stopped_at_hurdle = json.value("stopped_at_hurdle", false);
   return s;
 }
 

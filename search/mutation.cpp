@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <string>
@@ -273,26 +274,44 @@ std::optional<Mutation> Mutator::mutate(const Program& parent, Rng& rng) const {
     }
     case MutationKind::wrap_argument: {
       const ArgumentSite site = pick(argument_sites(parent, is_variable), rng);
-      Statement wrapper;
-      wrapper.op = random_op();
-      const int arity = op_info(wrapper.op).arity;
       const Operand wrapped = parent.body[site.statement].arguments[site.argument];
-      // The wrapped value goes into a slot that takes a value, not one that wants a rate or
-      // a bound (interp's weight), unless the op has no other slot.
-      std::vector<int> slots;
-      for (int i = 0; i < arity; ++i) {
-        if (!prefers_constant(wrapper.op, i)) slots.push_back(i);
+      // A copy of an earlier statement (allowed op) with one value slot reading the wrapped
+      // value; its other arguments name the same variables, read at the wrap's place.
+      std::vector<ArgumentSite> donor_slots;
+      for (std::size_t k = 0; k < site.statement; ++k) {
+        const int op = parent.body[k].op;
+        if (std::find(ops_.begin(), ops_.end(), op) == ops_.end()) continue;
+        for (int i = 0; i < op_info(op).arity; ++i) {
+          if (!prefers_constant(op, i)) donor_slots.push_back({k, i});
+        }
       }
-      const int slot = slots.empty() ? rng.below(arity) : pick(slots, rng);
-      const std::vector<int> defined = defined_before(parent, site.statement);
-      for (int i = 0; i < arity; ++i) {
-        wrapper.arguments[i] = i == slot ? wrapped : random_operand(defined, wrapper.op, i);
+      Statement wrapper;
+      std::string origin;
+      if (s.wrap_copy_probability > 0 && !donor_slots.empty() && rng.chance(s.wrap_copy_probability)) {
+        const ArgumentSite donor = pick(donor_slots, rng);
+        wrapper = parent.body[donor.statement];
+        wrapper.arguments[donor.argument] = wrapped;
+        origin = fmt::format(" (a copy of line {})", donor.statement + 1);
+      } else {
+        wrapper.op = random_op();
+        const int arity = op_info(wrapper.op).arity;
+        // The wrapped value goes into a slot that takes a value, not one that wants a rate or
+        // a bound (interp's weight), unless the op has no other slot.
+        std::vector<int> slots;
+        for (int i = 0; i < arity; ++i) {
+          if (!prefers_constant(wrapper.op, i)) slots.push_back(i);
+        }
+        const int slot = slots.empty() ? rng.below(arity) : pick(slots, rng);
+        const std::vector<int> defined = defined_before(parent, site.statement);
+        for (int i = 0; i < arity; ++i) {
+          wrapper.arguments[i] = i == slot ? wrapped : random_operand(defined, wrapper.op, i);
+        }
       }
       wrapper.target = fresh_temporary(child);
       child.body.insert(child.body.begin() + static_cast<long>(site.statement), wrapper);
       child.body[site.statement + 1].arguments[site.argument] = Operand::of_variable(wrapper.target);
-      result.description = fmt::format("wrap argument {} at line {}: {}  ->  {}; {}", site.argument + 1,
-                                       site.statement + 1, statement_text(parent, parent.body[site.statement]),
+      result.description = fmt::format("wrap argument {} at line {}{}: {}  ->  {}; {}", site.argument + 1,
+                                       site.statement + 1, origin, statement_text(parent, parent.body[site.statement]),
                                        statement_text(child, wrapper),
                                        statement_text(child, child.body[site.statement + 1]));
       break;

@@ -16,6 +16,7 @@ nlohmann::json progress_report_to_json(const ProgressReport& r) {
                          {"rejected", c.rejected},
                          {"cached", c.cached},
                          {"restarts", c.restarts},
+                         {"stopped_at_hurdle", c.stopped_at_hurdle},
                          {"evaluations_per_second", r.evaluations_per_second},
                          {"rejected_share", r.rejected_share},
                          {"cached_share", r.cached_share},
@@ -35,9 +36,16 @@ nlohmann::json progress_report_to_json(const ProgressReport& r) {
 }
 
 std::string format_progress_line(const ProgressReport& r) {
-  return fmt::format("{:>8} | {} evals {:.1f}/s | rejected {:.0f}% cached {:.0f}% | best {:.4f} ({} state{}, {} ops) | median {:.4f}",
-                     format_duration(r.elapsed_seconds), r.counters.evaluations, r.evaluations_per_second,
-                     100 * r.rejected_share, 100 * r.cached_share, r.best_fitness, r.best_states,
+  const SearchCounters& c = r.counters;
+  const long trained = c.evaluations - c.cached;
+  // Shown only in runs with hurdles, so other runs keep their line.
+  const std::string hurdle =
+      c.stopped_at_hurdle > 0 && trained > 0
+          ? fmt::format(" hurdle-stopped {:.0f}%", 100.0 * static_cast<double>(c.stopped_at_hurdle) / static_cast<double>(trained))
+          : std::string();
+  return fmt::format("{:>8} | {} evals {:.1f}/s | rejected {:.0f}% cached {:.0f}%{} | best {:.4f} ({} state{}, {} ops) | median {:.4f}",
+                     format_duration(r.elapsed_seconds), c.evaluations, r.evaluations_per_second,
+                     100 * r.rejected_share, 100 * r.cached_share, hurdle, r.best_fitness, r.best_states,
                      r.best_states == 1 ? "" : "s", r.best_ops, r.median_fitness);
 }
 

@@ -250,6 +250,7 @@ void read_mutation(KeyReader& r, MutationSettings& m) {
   r.number("constant_argument_probability", m.constant_argument_probability, 0, 1);
   r.number("new_variable_probability", m.new_variable_probability, 0, 1);
   r.number("reuse_op_probability", m.reuse_op_probability, 0, 1);
+  r.number("wrap_copy_probability", m.wrap_copy_probability, 0, 1);
   r.numbers("constant_palette", m.constant_palette);
   if (m.constant_palette.empty()) {
     r.fail("constant_palette", "expected at least one constant", json::array());
@@ -288,6 +289,8 @@ void read_suite(KeyReader& r, SuiteConfig& s) {
                 json(s.rate_multipliers[i]));
     }
   }
+  r.number("hurdle_fraction", s.hurdle_fraction, 0, 0.95);
+  r.number("hurdle_min_score", s.hurdle_min_score, -0.99, 0.99);
   std::string path = s.data_dir.string();
   r.string("data_dir", path);
   s.data_dir = path;
@@ -464,6 +467,7 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
         {"constant_argument_probability", m.constant_argument_probability},
         {"new_variable_probability", m.new_variable_probability},
         {"reuse_op_probability", m.reuse_op_probability},
+        {"wrap_copy_probability", m.wrap_copy_probability},
         {"constant_palette", m.constant_palette}}},
       {"suite",
        {{"tasks", s.tasks},
@@ -476,6 +480,8 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
         {"score_scale", s.score_scale},
         {"fitness_cache_capacity", s.fitness_cache_capacity},
         {"rate_multipliers", s.rate_multipliers},
+        {"hurdle_fraction", s.hurdle_fraction},
+        {"hurdle_min_score", s.hurdle_min_score},
         {"data_dir", s.data_dir.string()},
         {"baseline_cache", s.baseline_cache.string()},
         {"adamw",

@@ -43,6 +43,10 @@ struct MutationSettings {
   // this probability, else from all allowed ops: programs are built from few distinct ops,
   // and reusing one (a second interp, a second sqrt) is far likelier useful than a random one.
   double reuse_op_probability = 0.3;
+  // A wrap copies an earlier statement (its op and other arguments) with this probability,
+  // else draws a random op and arguments: subexpressions a program already has (an EMA of
+  // g, a normalization) are likelier useful a second time than random ones (GP's reuse).
+  double wrap_copy_probability = 0;
   std::vector<double> constant_palette = {-1, 0, 1e-8, 0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 1, 2};
 };
 

@@ -151,6 +151,8 @@ void integrate(const SearchConfig& config, const SearchHooks& hooks, SearchState
                bool cached, double elapsed) {
   ++state.counters.evaluations;
   if (cached) ++state.counters.cached;
+  const auto stopped = [](const TaskScore& t) { return t.stopped_at_hurdle; };
+  if (!cached && std::any_of(fitness.tasks.begin(), fitness.tasks.end(), stopped)) ++state.counters.stopped_at_hurdle;
   const AnalyzedProgram& analyzed = child.analyzed;
   LineageRecord record;
   record.id = state.next_id++;

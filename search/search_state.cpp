@@ -25,7 +25,7 @@ Program program_from_text(const std::string& text, const std::string& what) {
 
 nlohmann::json search_counters_to_json(const SearchCounters& c) {
   return {{"candidates", c.candidates}, {"rejected", c.rejected}, {"evaluations", c.evaluations},
-          {"cached", c.cached}, {"restarts", c.restarts}};
+          {"cached", c.cached}, {"restarts", c.restarts}, {"stopped_at_hurdle", c.stopped_at_hurdle}};
 }
 
 nlohmann::json search_state_to_json(const SearchState& state) {
@@ -61,7 +61,8 @@ SearchState search_state_from_json(const nlohmann::json& json) {
     section = "state.counters";
     const auto& c = json.at("counters");
     state.counters = {c.at("candidates").get<long>(), c.at("rejected").get<long>(), c.at("evaluations").get<long>(),
-                      c.at("cached").get<long>(), c.at("restarts").get<long>()};
+                      c.at("cached").get<long>(), c.at("restarts").get<long>(),
+                      c.value("stopped_at_hurdle", 0L)};  // absent before hurdles
     section = "state";
     state.elapsed_seconds = json.at("elapsed_seconds").get<double>();
     state.next_batch = json.at("random_streams").at("next_batch").get<long>();

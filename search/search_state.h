@@ -37,6 +37,7 @@ struct SearchCounters {
   long evaluations = 0;    // given a fitness: candidates - rejected, plus the warm starts
   long cached = 0;         // of the evaluations, answered by a cache instead of training
   long restarts = 0;
+  long stopped_at_hurdle = 0;  // of the trained evaluations, those stopped early at a hurdle
   // Sums the counts of several islands (distributed/).
   SearchCounters& operator+=(const SearchCounters& other) {
     candidates += other.candidates;
@@ -44,6 +45,7 @@ struct SearchCounters {
     evaluations += other.evaluations;
     cached += other.cached;
     restarts += other.restarts;
+    stopped_at_hurdle += other.stopped_at_hurdle;
     return *this;
   }
 };

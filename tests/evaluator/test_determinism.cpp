@@ -40,9 +40,9 @@ struct Outcome {
   std::vector<Fitness> fitness;
 };
 
-Outcome evaluate_with_threads(int threads) {
+Outcome evaluate_with_threads(int threads, const SuiteConfig& config = real_suite()) {
   const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-  Evaluator evaluator(real_suite());
+  Evaluator evaluator(config);
   return {evaluator.baselines(), evaluator.evaluate_all(programs())};
 }
 
@@ -62,6 +62,8 @@ void expect_identical(const Outcome& a, const Outcome& b) {
       EXPECT_EQ(a.fitness[p].tasks[t].loss_std, b.fitness[p].tasks[t].loss_std);
       EXPECT_EQ(a.fitness[p].tasks[t].accuracy, b.fitness[p].tasks[t].accuracy);
       EXPECT_EQ(a.fitness[p].tasks[t].diverged, b.fitness[p].tasks[t].diverged);
+      EXPECT_EQ(a.fitness[p].tasks[t].stopped_at_hurdle, b.fitness[p].tasks[t].stopped_at_hurdle);
+      EXPECT_EQ(a.fitness[p].tasks[t].hurdle_score, b.fitness[p].tasks[t].hurdle_score);
     }
   }
 }
@@ -75,6 +77,19 @@ TEST(Determinism, OneAndTwoThreadsGiveIdenticalResults) {
   EXPECT_EQ(serial.fitness[3].value, -1.0);
   EXPECT_NE(serial.fitness[0].value, serial.fitness[1].value);
   ASSERT_TRUE(serial.fitness[0].tasks[1].accuracy.has_value());
+}
+
+TEST(Determinism, WithHurdlesOneAndTwoThreadsGiveIdenticalResults) {
+  SuiteConfig config = real_suite();
+  config.hurdle_fraction = 0.4;
+  config.hurdle_min_score = -0.02;
+  const Outcome serial = evaluate_with_threads(1, config);
+  expect_identical(serial, evaluate_with_threads(2, config));
+  int stopped = 0;
+  for (const Fitness& f : serial.fitness) {
+    for (const TaskScore& t : f.tasks) stopped += t.stopped_at_hurdle;
+  }
+  EXPECT_GT(stopped, 0);  // the hurdle did stop runs
 }
 
 TEST(Determinism, TaskArenaOfTwoAndBatchVersusOneAtATime) {

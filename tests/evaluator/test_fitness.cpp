@@ -250,5 +250,52 @@ TEST(Fitness, RateMultipliersScoreEachTaskAtTheProgramsBestRate) {
   EXPECT_GT(std::abs(one.value - plain.value), 1e-2);  // and the 10x is not harmless at x1
 }
 
+TEST(Fitness, HurdlesStopClearlyWorsePrograms) {
+  SuiteConfig config = fake_suite(2);
+  Evaluator without(config, fake_tasks());
+  config.hurdle_fraction = 0.3;
+  config.hurdle_min_score = -0.05;
+  Evaluator with(config, fake_tasks());
+  const double task_rates[] = {0.05, 0.02};
+  for (std::size_t t = 0; t < 2; ++t) {
+    // AdamW at task t's tuned rate, and 100x below it.
+    const std::vector<AnalyzedProgram> programs = {
+        analyzed(adamw_program(with.baselines()[t].learning_rate / task_rates[t])), analyzed(adamw_program(0.01))};
+    const std::vector<Fitness> full = without.evaluate_all(programs), hurdled = with.evaluate_all(programs);
+    EXPECT_EQ(with.hurdle_steps()[t], 9);  // 0.3 of 30 steps
+    // AdamW at its tuned rate stopped at the hurdle: its curve point there, measured apart.
+    TrainingOptions options;
+    options.learning_rate = with.baselines()[t].learning_rate;
+    options.steps = 30;
+    options.curve_points = 10;  // a point every 3 steps
+    double sum = 0;
+    for (std::uint64_t seed : seed_list(0, 2)) {
+      options.seed = seed;
+      const TrainingResult run = train(*fake_tasks()[t], adamw_optimizer<float>(config.adamw), options);
+      ASSERT_EQ(run.curve[3].first, 9);
+      sum += run.curve[3].second;
+    }
+    EXPECT_EQ(with.hurdle_reference_losses()[t], sum / 2);
+
+    // Tuned AdamW passes and scores exactly as without hurdles, with its hurdle score (~0).
+    const TaskScore& passed = hurdled[0].tasks[t];
+    EXPECT_FALSE(passed.stopped_at_hurdle);
+    EXPECT_EQ(passed.loss, full[0].tasks[t].loss);
+    EXPECT_EQ(passed.score, full[0].tasks[t].score);
+    ASSERT_TRUE(passed.hurdle_score);
+    EXPECT_NEAR(*passed.hurdle_score, 0, 1e-3);
+    // A 100x mistuned AdamW stops there, scored by its loss at the hurdle (below the bar).
+    const TaskScore& stopped = hurdled[1].tasks[t];
+    EXPECT_TRUE(stopped.stopped_at_hurdle) << stopped.task;
+    ASSERT_TRUE(stopped.hurdle_score);
+    EXPECT_EQ(stopped.score, *stopped.hurdle_score);
+    EXPECT_EQ(stopped.score, task_score(stopped.loss, with.hurdle_reference_losses()[t], false));
+    EXPECT_LT(stopped.score, -0.05);
+    EXPECT_GT(stopped.loss, full[1].tasks[t].loss);  // it would have gone on improving
+  }
+  EXPECT_FALSE(without.hurdle_steps()[0]);
+  EXPECT_FALSE(without.evaluate(analyzed(adamw_program(1))).tasks[0].hurdle_score);
+}
+
 }  // namespace
 }  // namespace symopt

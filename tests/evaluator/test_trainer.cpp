@@ -140,6 +140,36 @@ TEST(Trainer, CurveRecordsEvenlySpacedValidationLosses) {
   EXPECT_EQ(result.curve.back().second, result.validation_loss);
 }
 
+TEST(Trainer, HurdleStopsOnlyRunsAboveItsLossAndLeavesTheRestUntouched) {
+  const FakeQuadraticConfig config = fake_config(40, 0.1);
+  const auto task = make_fake_task(config);
+  const auto sgd = factory_of(testing::sgd_text);
+  const TrainingResult plain = train(*task, sgd, seeded(1));
+  const double at_hurdle = sgd_closed_form_loss(config, 1, std::vector<double>(10, 0.1));
+
+  TrainingOptions options = seeded(1);
+  options.hurdle_step = 10;  // hurdle_loss defaults to +inf: measured, never stopped
+  const TrainingResult passed = train(*task, sgd, options);
+  EXPECT_FALSE(passed.stopped_at_hurdle);
+  EXPECT_EQ(passed.steps_run, 40);
+  EXPECT_EQ(passed.validation_loss, plain.validation_loss);  // the extra validation changes nothing
+  ASSERT_TRUE(passed.hurdle_validation_loss);
+  EXPECT_NEAR(*passed.hurdle_validation_loss, at_hurdle, 1e-5 * at_hurdle);
+
+  options.hurdle_loss = *passed.hurdle_validation_loss * 0.999;
+  const TrainingResult stopped = train(*task, sgd, options);
+  EXPECT_TRUE(stopped.stopped_at_hurdle);
+  EXPECT_FALSE(stopped.diverged);
+  EXPECT_EQ(stopped.steps_run, 10);
+  EXPECT_EQ(stopped.validation_loss, *passed.hurdle_validation_loss);
+
+  options.hurdle_step = 40;  // at the last step there is nothing left to save
+  const TrainingResult last = train(*task, sgd, options);
+  EXPECT_FALSE(last.stopped_at_hurdle);
+  EXPECT_FALSE(last.hurdle_validation_loss);
+  EXPECT_EQ(last.validation_loss, plain.validation_loss);
+}
+
 TEST(Trainer, GrowingLossIsDivergenceAndStopsEarly) {
   // |1 - 2.5 h| = 1.5 on the stiffest coordinate: the loss grows 2.25x per step.
   const auto task = make_fake_task(fake_config(200, 2.5));

@@ -289,6 +289,66 @@ TEST(Mutation, OneWrapTurnsSignMomentumIntoLion) {
   EXPECT_GT(found, 0);
 }
 
+TEST(Mutation, WrapCopyIsAnEarlierStatementReadingTheWrappedValue) {
+  const Program adamw = testing::load_program("adamw_search_start.opt");
+  MutationSettings settings = only(MutationKind::wrap_argument);
+  settings.wrap_copy_probability = 1;
+  int copies = 0;
+  for_each_mutation(Mutator(settings), adamw, 300, [&](const Mutation& m) {
+    std::size_t k = 0;
+    while (k < adamw.body.size() && adamw.body[k] == m.program.body[k]) ++k;
+    ASSERT_LT(k, adamw.body.size()) << m.description;
+    if (k == 0) return;  // nothing before the first statement to copy: a random wrap
+    const Statement& wrapper = m.program.body[k];
+    int slot = 0;  // the consumer's argument that now reads the wrapper
+    while (m.program.body[k + 1].arguments[slot] == adamw.body[k].arguments[slot]) ++slot;
+    const Operand wrapped = adamw.body[k].arguments[slot];
+    // Some statement before the wrap has the wrapper's op and, but for one slot that now
+    // reads the wrapped value, the same arguments.
+    bool copied = false;
+    for (std::size_t j = 0; j < k && !copied; ++j) {
+      const Statement& donor = adamw.body[j];
+      if (donor.op != wrapper.op) continue;
+      int differing = 0;
+      bool reads_wrapped = false;
+      for (int i = 0; i < op_info(donor.op).arity; ++i) {
+        differing += !(wrapper.arguments[i] == donor.arguments[i]);
+        reads_wrapped |= wrapper.arguments[i] == wrapped;
+      }
+      copied = differing <= 1 && reads_wrapped;
+    }
+    EXPECT_TRUE(copied) << m.description;
+    EXPECT_NE(m.description.find("a copy of line"), std::string::npos) << m.description;
+    copies += copied;
+  });
+  EXPECT_GT(copies, 100);
+}
+
+TEST(Mutation, WrapCopyMakesLionFromSignumOneLikelyStep) {
+  // Copying `m = interp(g, m, 0.9)` onto sign's argument gives sign(interp(g, m, 0.9)) with m
+  // updated first: Lion with beta1 = 0.81, beta2 = 0.9. A random wrap must draw interp, put
+  // m in its second slot and g in its first.
+  const Program signum = parse_program(
+      "def train(g, lr, m):\n    m = interp(g, m, 0.9)\n    u = lr * sign(m)\n    return u, m\n");
+  const auto lion_children = [&](double copy_probability) {
+    MutationSettings settings = only(MutationKind::wrap_argument);
+    settings.wrap_copy_probability = copy_probability;
+    int found = 0;
+    for_each_mutation(Mutator(settings), signum, 1000, [&](const Mutation& m) {
+      try {
+        const std::string folded = print_folded(analyze(m.program).canonical);
+        found += folded.find("sign(interp(g, s1, 0.9))") != std::string::npos;
+      } catch (const DslError&) {
+      }
+    });
+    return found;
+  };
+  const int by_copy = lion_children(1);
+  const int at_random = lion_children(0);
+  EXPECT_GE(by_copy, 50) << "expected about 1 in 10 (1 of 5 sites, 1 of 2 slots)";
+  EXPECT_GT(by_copy, 10 * std::max(at_random, 1));
+}
+
 TEST(Mutation, ReusedOpsComeFromTheProgram) {
   MutationSettings settings = only(MutationKind::insert_statement);
   settings.reuse_op_probability = 1;
