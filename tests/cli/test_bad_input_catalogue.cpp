@@ -550,7 +550,9 @@ TEST_P(BadInputCatalogue, ExitsTwoWithFilePlaceAndExpectationAndLeavesNothing) {
   const auto after = snapshot(case_directory);
   for (const auto& [name, bytes] : after) {
     EXPECT_TRUE(before.contains(name)) << "left behind: " << name;
-    if (before.contains(name)) EXPECT_TRUE(before.at(name) == bytes) << "changed: " << name;
+    if (before.contains(name)) {
+      EXPECT_TRUE(before.at(name) == bytes) << "changed: " << name;
+    }
   }
   EXPECT_EQ(before.size(), after.size()) << "files disappeared";
 

@@ -80,7 +80,7 @@ LoadedCheckpoint expect_valid_run_directory(const fs::path& run) {
   std::istringstream log(read_whole_file(run / "log.jsonl"));
   int lines = 0;
   for (std::string line; std::getline(log, line); ++lines) {
-    EXPECT_NO_THROW((void)nlohmann::json::parse(line)) << "log line " << lines + 1 << ": " << line;
+    EXPECT_TRUE(nlohmann::json::accept(line)) << "log line " << lines + 1 << ": " << line;
   }
   EXPECT_GT(lines, 0);
   for (const Individual& i : checkpoint.state.population) {
