@@ -60,34 +60,63 @@ void fold_update_scale(const AnalyzedProgram& program, const std::vector<Node>& 
   instructions.erase(instructions.begin() + plan[update].position);
 }
 
-// Composed kernels (op_fusions.h): a unary elementwise op whose only reader reads it once,
-// at an argument a fusion rule names, is computed inside that reader's pass: the reader
-// reads the unary op's argument and runs the rule's kernels (one pass over the tile fewer,
-// the same rounding). Not when the unary op's result is the update or a state (it must be
-// stored), nor when the reader reads it scaled (a folded `x * s`: the rule has no kernel
-// for inner(x) * s).
-void compose_unary_ops(const AnalyzedProgram& program, std::vector<Node>& nodes,
-                       const std::vector<std::array<int, max_arity>>& scale_of_argument,
-                       std::vector<bool>& folded, std::vector<int>& fusion_of) {
+// Composed kernels (op_fusions.h): an elementwise op whose only reader reads it once, at an
+// argument a fusion rule names, is computed inside that reader's pass: the reader reads the
+// inner op's arguments in its place (and their scales, for a binary inner op) and runs the
+// rule's kernels (one pass over the tile fewer, the same rounding). Not when the inner
+// result is the update or a state (it must be stored), nor when the reader reads it scaled
+// (a folded `x * s`: the rule has no kernel for inner(...) * s), nor when either op already
+// runs a composed kernel (one composition per instruction), nor when the rule has no kernel
+// for the composed arguments' kinds (an inner op reading a folded `x * s`).
+void compose_ops(const AnalyzedProgram& program, std::vector<Node>& nodes,
+                 std::vector<std::array<int, max_arity>>& scale_of_argument, std::vector<bool>& folded,
+                 std::vector<int>& fusion_of) {
   const int node_count = static_cast<int>(nodes.size());
+  auto arity = [&](int n) { return argument_count(nodes[n].op, fusion_of[n]); };
   std::vector<std::vector<int>> readers(node_count);  // one entry per argument read
   for (int n = 0; n < node_count; ++n) {
     if (nodes[n].kind != Node::Kind::op || folded[n]) continue;
-    for (int i = 0; i < op_info(nodes[n].op).arity; ++i) readers[nodes[n].arguments[i]].push_back(n);
+    for (int i = 0; i < arity(n); ++i) readers[nodes[n].arguments[i]].push_back(n);
   }
   const auto& outputs = program.state_outputs;
   for (int n = 0; n < node_count; ++n) {
     const Node& inner = nodes[n];
-    if (inner.kind != Node::Kind::op || folded[n] || !inner.type.is_tensor) continue;
+    if (inner.kind != Node::Kind::op || folded[n] || !inner.type.is_tensor || fusion_of[n] >= 0) continue;
     if (n == program.update || std::find(outputs.begin(), outputs.end(), n) != outputs.end()) continue;
     if (readers[n].size() != 1) continue;
     const int reader = readers[n].front();
     if (!nodes[reader].type.is_tensor || fusion_of[reader] >= 0) continue;
-    for (int i = 0; i < op_info(nodes[reader].op).arity; ++i) {
-      if (nodes[reader].arguments[i] != n || scale_of_argument[reader][i] >= 0) continue;
-      const OpFusion* rule = find_fusion(nodes[reader].op, i, inner.op);
+    for (int position = 0; position < arity(reader); ++position) {
+      if (nodes[reader].arguments[position] != n || scale_of_argument[reader][position] >= 0) continue;
+      const OpFusion* rule = find_fusion(nodes[reader].op, position, inner.op);
       if (!rule) continue;
-      nodes[reader].arguments[i] = inner.arguments[0];
+      const int inner_arity = op_info(inner.op).arity;
+      std::array<int, max_arity> arguments{-1, -1, -1};
+      std::array<int, max_arity> scales{-1, -1, -1};
+      for (int i = 0, k = 0; i < arity(reader); ++i) {
+        if (i != position) {
+          arguments[k] = nodes[reader].arguments[i];
+          scales[k++] = scale_of_argument[reader][i];
+          continue;
+        }
+        for (int j = 0; j < inner_arity; ++j) {
+          arguments[k] = inner.arguments[j];
+          scales[k++] = scale_of_argument[n][j];
+        }
+      }
+      std::array<OperandKind, max_arity> kinds{};
+      for (int k = 0; k < rule->arity; ++k) {
+        kinds[k] = !nodes[arguments[k]].type.is_tensor ? OperandKind::scalar
+                   : scales[k] >= 0                    ? OperandKind::scaled
+                                                       : OperandKind::tensor;
+      }
+      if (!rule->f32.tile[tile_kernel_index(std::span(kinds.data(), rule->arity))]) break;
+      for (int j = 0; j < inner_arity; ++j) {
+        auto& argument_readers = readers[inner.arguments[j]];
+        std::replace(argument_readers.begin(), argument_readers.end(), n, reader);
+      }
+      nodes[reader].arguments = arguments;
+      scale_of_argument[reader] = scales;
       fusion_of[reader] = static_cast<int>(rule - op_fusions().data());
       folded[n] = true;
       break;
@@ -143,11 +172,12 @@ CompiledProgram compile_program(const AnalyzedProgram& program) {
     }
   }
   std::vector<int> fusion_of(node_count, -1);  // op_fusions() index of a composed reader
-  compose_unary_ops(program, nodes, scale_of_argument, folded, fusion_of);
+  compose_ops(program, nodes, scale_of_argument, folded, fusion_of);
+  auto arity_of = [&](int n) { return argument_count(nodes[n].op, fusion_of[n]); };
   std::vector<std::vector<int>> consumers(node_count);
   for (int n = 0; n < node_count; ++n) {
     if (nodes[n].kind != Node::Kind::op || folded[n]) continue;
-    for (int i = 0; i < op_info(nodes[n].op).arity; ++i) {
+    for (int i = 0; i < arity_of(n); ++i) {
       consumers[nodes[n].arguments[i]].push_back(n);
       if (scale_of_argument[n][i] >= 0) consumers[scale_of_argument[n][i]].push_back(n);
     }
@@ -186,7 +216,7 @@ CompiledProgram compile_program(const AnalyzedProgram& program) {
     if (folded[n]) continue;
     const OpInfo& op = op_info(node.op);
     int ready = 0;
-    for (int i = 0; i < op.arity; ++i) {
+    for (int i = 0; i < arity_of(n); ++i) {
       ready = std::max(ready, plan[node.arguments[i]].ready);
       if (scale_of_argument[n][i] >= 0) ready = std::max(ready, plan[scale_of_argument[n][i]].ready);
     }
@@ -380,7 +410,7 @@ CompiledProgram compile_program(const AnalyzedProgram& program) {
           plan[n].slot = {Slot::Kind::tile, compiled.tile_slots++};
         }
       }
-      for (int i = 0; i < op_info(nodes[n].op).arity; ++i) {
+      for (int i = 0; i < arity_of(n); ++i) {
         const int a = nodes[n].arguments[i];
         if (plan[a].slot.kind == Slot::Kind::tile && release_after[a] == plan[n].position &&
             !(update_in_tile && a == update)) {
@@ -394,7 +424,7 @@ CompiledProgram compile_program(const AnalyzedProgram& program) {
   for (int n = 0; n < node_count; ++n) {
     if (nodes[n].kind != Node::Kind::op || folded[n]) continue;
     Instruction& instruction = compiled.phases[plan[n].phase].instructions[plan[n].position];
-    for (int i = 0; i < op_info(nodes[n].op).arity; ++i) {
+    for (int i = 0; i < arity_of(n); ++i) {
       instruction.arguments[i] = plan[nodes[n].arguments[i]].slot;
       if (scale_of_argument[n][i] >= 0) instruction.scales[i] = plan[scale_of_argument[n][i]].slot;
     }

@@ -53,10 +53,10 @@ ProgramOptimizer<T>::ProgramOptimizer(std::shared_ptr<const CompiledProgram> pro
     for (const Instruction& instruction : phase.instructions) {
       const OpInfo& op = op_info(instruction.op);
       BoundInstruction b;
-      b.arity = op.arity;
+      b.arity = argument_count(instruction.op, instruction.fusion);
       b.result_scale = unit_scalar_;
       std::array<OperandKind, max_arity> kinds{};
-      for (int i = 0; i < op.arity; ++i) {
+      for (int i = 0; i < b.arity; ++i) {
         b.arguments[i] = bind(instruction.arguments[i], instruction.scales[i]);
         kinds[i] = b.arguments[i].kind;
       }
@@ -69,7 +69,7 @@ ProgramOptimizer<T>::ProgramOptimizer(std::shared_ptr<const CompiledProgram> pro
         const OpKernels<T>& own = instruction.fusion >= 0 ? op_fusions()[instruction.fusion].kernels<T>()
                                                           : op.kernels<T>();
         const auto& kernels = instruction.subtract_from_result ? own.tile_subtract : own.tile;
-        b.kernel = kernels[tile_kernel_index(std::span(kinds.data(), op.arity))];
+        b.kernel = kernels[tile_kernel_index(std::span(kinds.data(), b.arity))];
         if (!b.kernel) {
           throw std::logic_error(fmt::format("interpreter: no kernel of '{}' for these operand kinds", op.name));
         }

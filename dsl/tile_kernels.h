@@ -83,30 +83,58 @@ void tile_kernel(long n, const TileArguments<T>& args, T scale, T* out) {
                         std::make_index_sequence<sizeof...(Kinds)>{});
 }
 
-// Fills `kernels` with one kernel per combination of argument kinds: tensor or scalar per
-// argument, and scaled too for binary ops (each kind multiplies the instantiated kernels,
-// and compile time with them). No subtract kernel reads only scalars: its result would be
-// a scalar, never the weights.
-template <class F, int Arity, bool Subtract, class T, OperandKind... Chosen>
+// Which argument kinds a kernel takes: per argument whether it may be a scalar or scaled,
+// and a group of arguments that are never all scalars (the arguments of a composed inner op:
+// an op of scalars only is a scalar, computed once per step and never composed). Each kind
+// allowed multiplies the instantiated kernels, and compile time with them.
+struct KernelKinds {
+  int arity = 1;
+  std::array<bool, 3> may_be_scalar{};
+  std::array<bool, 3> may_be_scaled{};
+  int not_all_scalar_begin = 0;  // [begin, end): at least one of these is not a scalar
+  int not_all_scalar_end = 0;
+
+  constexpr bool allows(const OperandKind* kinds) const {
+    bool group_all_scalar = not_all_scalar_begin < not_all_scalar_end;
+    for (int i = 0; i < arity; ++i) {
+      if (kinds[i] == OperandKind::scalar && !may_be_scalar[i]) return false;
+      if (kinds[i] == OperandKind::scaled && !may_be_scaled[i]) return false;
+      if (i >= not_all_scalar_begin && i < not_all_scalar_end && kinds[i] != OperandKind::scalar) {
+        group_all_scalar = false;
+      }
+    }
+    return !group_all_scalar;
+  }
+};
+
+// An op of the op table: any argument may be a scalar; binary ops' arguments may be scaled.
+template <int Arity>
+constexpr KernelKinds op_kernel_kinds() {
+  return {Arity, {true, true, true}, {Arity == 2, Arity == 2, Arity == 2}, 0, 0};
+}
+
+// Fills `kernels` with one kernel per combination of argument kinds that `Kinds` allows. No
+// subtract kernel reads only scalars: its result would be a scalar, never the weights.
+template <class F, KernelKinds Kinds, bool Subtract, class T, OperandKind... Chosen>
 void fill_tile_kernels(std::array<TileKernel<T>, tile_kernel_slots>& kernels) {
-  if constexpr (sizeof...(Chosen) == Arity) {
+  if constexpr (sizeof...(Chosen) == Kinds.arity) {
+    constexpr std::array<OperandKind, sizeof...(Chosen)> kinds{Chosen...};
     constexpr bool only_scalars = ((Chosen == OperandKind::scalar) && ...);
-    if constexpr (!(Subtract && only_scalars)) {
-      const std::array<OperandKind, sizeof...(Chosen)> kinds{Chosen...};
+    if constexpr (!(Subtract && only_scalars) && Kinds.allows(kinds.data())) {
       kernels[tile_kernel_index(kinds)] = &tile_kernel<F, Subtract, T, Chosen...>;
     }
   } else {
-    fill_tile_kernels<F, Arity, Subtract, T, Chosen..., OperandKind::tensor>(kernels);
-    fill_tile_kernels<F, Arity, Subtract, T, Chosen..., OperandKind::scalar>(kernels);
-    if constexpr (Arity == 2) fill_tile_kernels<F, Arity, Subtract, T, Chosen..., OperandKind::scaled>(kernels);
+    fill_tile_kernels<F, Kinds, Subtract, T, Chosen..., OperandKind::tensor>(kernels);
+    fill_tile_kernels<F, Kinds, Subtract, T, Chosen..., OperandKind::scalar>(kernels);
+    fill_tile_kernels<F, Kinds, Subtract, T, Chosen..., OperandKind::scaled>(kernels);
   }
 }
 
-template <class F, int Arity, class T>
+template <class F, KernelKinds Kinds, class T>
 const std::array<TileKernel<T>, tile_kernel_slots>& plain_tile_kernels() {
   static const auto kernels = [] {
     std::array<TileKernel<T>, tile_kernel_slots> table{};
-    fill_tile_kernels<F, Arity, false, T>(table);
+    fill_tile_kernels<F, Kinds, false, T>(table);
     return table;
   }();
   return kernels;
@@ -130,14 +158,21 @@ void elementwise_kernel(long n, const OperandView<T>* args, T* out) {
       arguments.data[i] = args[i].data;
     }
   }
-  plain_tile_kernels<F, Arity, T>()[tile_kernel_index(kinds)](n, arguments, T(1), out);
+  plain_tile_kernels<F, op_kernel_kinds<Arity>(), T>()[tile_kernel_index(kinds)](n, arguments, T(1), out);
 }
 
+// The tile kernels alone (the fusion table's composed kernels).
+template <class F, KernelKinds Kinds, class T>
+void set_tile_kernels(OpKernels<T>& kernels) {
+  kernels.tile = plain_tile_kernels<F, Kinds, T>();
+  fill_tile_kernels<F, Kinds, true, T>(kernels.tile_subtract);
+}
+
+// An op of the op table: the generic entry and the tile kernels.
 template <class F, int Arity, class T>
 void set_elementwise_kernels(OpKernels<T>& kernels) {
   kernels.elementwise = &elementwise_kernel<F, Arity, T>;
-  kernels.tile = plain_tile_kernels<F, Arity, T>();
-  fill_tile_kernels<F, Arity, true, T>(kernels.tile_subtract);
+  set_tile_kernels<F, op_kernel_kinds<Arity>(), T>(kernels);
 }
 
 }  // namespace symopt::tile_kernels
