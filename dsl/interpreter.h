@@ -30,7 +30,7 @@ struct Instruction {
   bool subtract_from_result = false;  // result -= op(args): the update applied to the weights
   Slot result_scale;  // with subtract_from_result, a scalar slot: result -= scale * op(args)
   std::array<Slot, 3> scales{};  // a scalar slot: the tensor argument is read multiplied by it
-  int fusion = -1;  // an op_fusions() index: op's kernels with one argument read as inner(x)
+  int fusion = -1;  // an op_fusions() index: the reader computing its inner op too (argument_count() arguments)
 };
 
 struct Phase {
