@@ -17,6 +17,7 @@
 #include "evaluator/lr_sweep.h"
 #include "evaluator/native_optimizers.h"
 #include "evaluator/trainer.h"
+#include "proxies/build_info.h"
 #include "proxies/digits_classifier_task.h"
 #include "proxies/proxy_task.h"
 
@@ -125,7 +126,9 @@ void compare_with_pytorch(int steps) {
     return;
   }
   const std::string script = std::string(SYMOPT_SOURCE_DIR) + "/bench/torch_mlp_digits.py";
-  const std::string output = run_command(fmt::format("'{}' '{}' --data '{}' --steps {}", python, script,
+  // PyTorch picks its own kernels by CPU; a GLIBC_TUNABLES that forces our baseline copy must not
+  // slow it down too.
+  const std::string output = run_command(fmt::format("env -u GLIBC_TUNABLES '{}' '{}' --data '{}' --steps {}", python, script,
                                                      (default_data_dir() / "digits.csv.gz").string(), steps));
   const auto marker = output.find("steps_per_second");
   if (marker == std::string::npos) {
@@ -140,18 +143,8 @@ void compare_with_pytorch(int steps) {
 
 // (b) The medium mlp-digits rung's gradient FLOP/s against a 1024^3 float GEMM, one thread.
 void compare_with_gemm() {
-  using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const int size = 1024;
-  const Matrix a = Matrix::Random(size, size), b = Matrix::Random(size, size);
-  Matrix c(size, size);
-  c.noalias() = a * b;  // warm-up
-  int repetitions = 0;
-  const auto gemm_start = Clock::now();
-  while (repetitions < 3 || seconds_since(gemm_start) < 1.0) {
-    c.noalias() = a * b;
-    ++repetitions;
-  }
-  const double gemm_flops = 2.0 * size * size * size * repetitions / seconds_since(gemm_start);
+  const double gemm_flops = measure_float_gemm_flops(size, 1.0);  // in the proxies' own copy
 
   const auto task = load_task("mlp-digits", Rung::medium, default_data_dir());
   const TaskDescription& description = task->description();
@@ -502,8 +495,8 @@ int main(int argc, char** argv) {
         throw std::runtime_error(fmt::format("unknown argument '{}' (see the header of bench_proxies.cpp)", argument));
       }
     }
-    fmt::print("bench_proxies: Eigen {}.{}.{}, SIMD: {}\n", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION,
-               EIGEN_MINOR_VERSION, Eigen::SimdInstructionSetsInUse());
+    fmt::print("bench_proxies: Eigen {}.{}.{}; {}\n", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION,
+               proxies_build_description());
     std::fflush(stdout);
     // (a)-(c) are single-threaded by construction; pin TBB to one thread there anyway.
     {

@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "common/input_error.h"
 #include "dsl/dsl_error.h"
+#include "proxies/build_info.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -14,7 +15,8 @@ int main(int argc, char** argv) {
   using namespace symopt::cli;
   CLI::App app{"symopt: discovers optimization algorithms by symbolic program search"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "symopt 0.1.0");
+  // Which proxies copy the loader picked matters for speed and for bit-for-bit comparisons.
+  app.set_version_flag("--version", "symopt 0.1.0\n" + symopt::proxies_build_description());
   int exit_code = exit_ok;
   add_search_command(app, exit_code);
   add_show_command(app, exit_code);

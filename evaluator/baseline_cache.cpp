@@ -2,6 +2,7 @@
 #include "evaluator/baseline_cache.h"
 
 #include "common/atomic_file.h"
+#include "proxies/build_info.h"
 
 #include <fmt/format.h>
 
@@ -68,6 +69,7 @@ nlohmann::json BaselineKey::to_json() const {
           {"seeds", seeds},
           {"schedule", schedule_name(schedule)},
           {"optimizer", optimizer},
+          {"proxies_level", proxies_level},
           {"sweep", {{"points", sweep.points}, {"factor", sweep.factor}, {"max_extensions", sweep.max_extensions}}}};
 }
 
@@ -85,6 +87,7 @@ BaselineKey make_baseline_key(const ProxyTask& task, int steps, const std::vecto
   key.schedule = schedule;
   key.optimizer = describe(adamw);
   key.sweep = sweep;
+  key.proxies_level = symopt::proxies_level();
   return key;
 }
 

@@ -31,6 +31,7 @@ struct BaselineKey {
   Schedule schedule = Schedule::constant;
   std::string optimizer;  // describe(AdamwHyper)
   SweepSettings sweep;
+  std::string proxies_level;  // the loaded proxies copy: its vector width and FMAs change the last bits
   int version = baseline_version;
 
   nlohmann::json to_json() const;

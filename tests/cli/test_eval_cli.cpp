@@ -198,6 +198,47 @@ TEST_F(EvalCli, AtTheFixedRateTheAdamwProgramMatchesNativeAdamw) {
   }
 }
 
+// The proxies library comes in one copy per x86-64 level (proxies/CMakeLists.txt) and the loader
+// picks one; GLIBC_TUNABLES hides CPU features to force the lower ones. Every copy must train to
+// the same losses up to float rounding (FMAs and vector widths change the last bits), which
+// also catches Eigen objects crossing between copies that disagree on their layout.
+TEST_F(EvalCli, EveryProxiesCopyTrainsToTheSameLosses) {
+  struct Copy {
+    std::string level;
+    nlohmann::json tasks;
+  };
+  std::vector<Copy> copies;
+  for (const std::string tunables : {"", "glibc.cpu.hwcaps=-AVX512F", "glibc.cpu.hwcaps=-AVX2"}) {
+    const std::string environment = "GLIBC_TUNABLES='" + tunables + "' ";
+    const auto version = testing::run_shell(environment + SYMOPT_BINARY + " --version");
+    ASSERT_EQ(version.exit_code, 0) << version.output;
+    const auto level_at = version.output.find("proxies ");
+    ASSERT_NE(level_at, std::string::npos) << version.output;
+    const std::string level = version.output.substr(level_at + 8, version.output.find(' ', level_at + 8) - level_at - 8);
+    const auto run = testing::run_shell(environment + SYMOPT_BINARY + " eval " + path("adamw.opt") +
+                                        " --size tiny --seeds 1 --steps 60 --json");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    copies.push_back({level, nlohmann::json::parse(run.output).at("tasks")});
+  }
+  EXPECT_EQ(copies.back().level, "baseline");  // without AVX2 nothing but the baseline can load
+  if (copies.front().level == "x86-64-v4") EXPECT_EQ(copies[1].level, "x86-64-v3");
+  const Copy& baseline = copies.back();
+  for (const Copy& copy : copies) {
+    SCOPED_TRACE(copy.level);
+    ASSERT_EQ(copy.tasks.size(), 5u);
+    for (std::size_t task = 0; task < copy.tasks.size(); ++task) {
+      SCOPED_TRACE(copy.tasks[task].at("task").get<std::string>());
+      for (const std::string optimizer : {path("adamw.opt"), std::string("AdamW"), std::string("Lion")}) {
+        const double loss = result_of(copy.tasks[task], optimizer).at("loss").get<double>();
+        const double expected = result_of(baseline.tasks[task], optimizer).at("loss").get<double>();
+        // Rounding differences grow over 60 steps to ~5e-4 on the transformer here; wrong math
+        // (a copy reading another's Eigen objects wrongly) is off by far more.
+        EXPECT_NEAR(loss, expected, 1e-2 * std::abs(expected)) << optimizer;
+      }
+    }
+  }
+}
+
 TEST_F(EvalCli, BadInputExitsTwoAndSaysWhatIsWrong) {
   const std::string program = path("lion.opt");
   const std::pair<std::string, std::string> cases[] = {
