@@ -200,9 +200,9 @@ void print_summary(const SearchState& state, StopReason reason, const std::files
   }
   const SearchCounters& c = state.counters;
   fmt::print("search stopped ({}) after {} evaluations in {}: {} candidates, {:.0f}% rejected by the analyzer, "
-             "{:.0f}% of evaluations cached, {} restarts, {} stopped at a hurdle\n",
+             "{:.0f}% of evaluations cached, {} restarts, {} stopped at a hurdle, {} duplicates kept out of the population\n",
              stop_reason_name(reason), c.evaluations, format_duration(state.elapsed_seconds), c.candidates,
-             100 * report.rejected_share, 100 * report.cached_share, c.restarts, c.stopped_at_hurdle);
+             100 * report.rejected_share, 100 * report.cached_share, c.restarts, c.stopped_at_hurdle, c.turned_away);
   if (!state.hall_of_fame.best().empty()) {
     const HallOfFameEntry& best = state.hall_of_fame.best().front();
     fmt::print("best program: id {}, fitness {:.4f} ({} state{}, {} ops)\n{}", best.origin.id, best.origin.fitness,

@@ -4,6 +4,7 @@
 #include "dsl/dsl_error.h"
 #include "dsl/parser.h"
 #include "dsl/printer.h"
+#include "search/search_engine.h"
 
 #include <fmt/format.h>
 
@@ -79,9 +80,8 @@ AbsorbCounts absorb_message(const SearchConfig& config, SearchState& state, cons
       continue;
     }
     LineageRecord record = local_record(state, migrant.origin, fmt::format("migrant from rank {} (id {})", from, migrant.origin.id));
-    state.population.push_back({record.id, std::move(program), record.hash, record.fitness, record.states, record.ops,
-                                record.generation});
-    while (static_cast<int>(state.population.size()) > config.population_size) state.population.pop_front();
+    join_population(config, state,
+                    {record.id, std::move(program), record.hash, record.fitness, record.states, record.ops, record.generation});
     state.lineage.add(record);
     ++counts.migrants;
   }

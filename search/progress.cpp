@@ -17,6 +17,7 @@ nlohmann::json progress_report_to_json(const ProgressReport& r) {
                          {"cached", c.cached},
                          {"restarts", c.restarts},
                          {"stopped_at_hurdle", c.stopped_at_hurdle},
+                         {"turned_away", c.turned_away},
                          {"evaluations_per_second", r.evaluations_per_second},
                          {"rejected_share", r.rejected_share},
                          {"cached_share", r.cached_share},
@@ -43,9 +44,13 @@ std::string format_progress_line(const ProgressReport& r) {
       c.stopped_at_hurdle > 0 && trained > 0
           ? fmt::format(" hurdle-stopped {:.0f}%", 100.0 * static_cast<double>(c.stopped_at_hurdle) / static_cast<double>(trained))
           : std::string();
-  return fmt::format("{:>8} | {} evals {:.1f}/s | rejected {:.0f}% cached {:.0f}%{} | best {:.4f} ({} state{}, {} ops) | median {:.4f}",
+  const std::string turned_away =
+      c.turned_away > 0 && c.evaluations > 0
+          ? fmt::format(" duplicates {:.0f}%", 100.0 * static_cast<double>(c.turned_away) / static_cast<double>(c.evaluations))
+          : std::string();
+  return fmt::format("{:>8} | {} evals {:.1f}/s | rejected {:.0f}% cached {:.0f}%{}{} | best {:.4f} ({} state{}, {} ops) | median {:.4f}",
                      format_duration(r.elapsed_seconds), c.evaluations, r.evaluations_per_second,
-                     100 * r.rejected_share, 100 * r.cached_share, hurdle, r.best_fitness, r.best_states,
+                     100 * r.rejected_share, 100 * r.cached_share, hurdle, turned_away, r.best_fitness, r.best_states,
                      r.best_states == 1 ? "" : "s", r.best_ops, r.median_fitness);
 }
 

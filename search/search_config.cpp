@@ -205,6 +205,8 @@ const std::vector<std::pair<ParallelMode, std::string_view>> mode_names = {
     {ParallelMode::deterministic, "deterministic"}, {ParallelMode::asynchronous, "asynchronous"}};
 const std::vector<std::pair<ParetoParentSelection, std::string_view>> pareto_selection_names = {
     {ParetoParentSelection::uniform, "uniform"}, {ParetoParentSelection::per_state_count, "per_state_count"}};
+const std::vector<std::pair<PopulationDuplicates, std::string_view>> population_duplicates_names = {
+    {PopulationDuplicates::admit, "admit"}, {PopulationDuplicates::turn_away, "turn_away"}};
 const std::vector<std::pair<Schedule, std::string_view>> schedule_names = {
     {Schedule::constant, "constant"}, {Schedule::cosine, "cosine"}};
 const std::vector<std::pair<Rung, std::string_view>> rung_choices = {
@@ -365,6 +367,7 @@ void read_config(const json& document, const std::string& source, SearchConfig& 
   r.integer("random_search_max_mutations", c.random_search_max_mutations, 1, 1000);
   r.number("pareto_parent_probability", c.pareto_parent_probability, 0, 1);
   r.choice("pareto_parent_selection", c.pareto_parent_selection, pareto_selection_names);
+  r.choice("population_duplicates", c.population_duplicates, population_duplicates_names);
   r.object("mutation", [&](KeyReader& m) { read_mutation(m, c.mutation); });
   r.object("suite", [&](KeyReader& s) { read_suite(s, c.suite); });
   r.integer("hall_of_fame_size", c.hall_of_fame_size, 1, 100000);
@@ -450,6 +453,7 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
       {"random_search_max_mutations", c.random_search_max_mutations},
       {"pareto_parent_probability", c.pareto_parent_probability},
       {"pareto_parent_selection", name_of(c.pareto_parent_selection, pareto_selection_names)},
+      {"population_duplicates", name_of(c.population_duplicates, population_duplicates_names)},
       {"mutation",
        {{"weights",
          {{"insert_statement", m.weights.insert_statement},

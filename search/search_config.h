@@ -56,6 +56,11 @@ enum class ParallelMode { deterministic, asynchronous };
 // present on the front, then that count's fittest member (a niche per memory cost, so that
 // the best one-state program gets a fixed share of the children however crowded the front).
 enum class ParetoParentSelection { uniform, per_state_count };
+// Whether a child equal to a living member (same structural hash: the same program once dead
+// code is gone and it is in canonical form) joins the population. Regularized evolution
+// admits it, and a population can then fill with copies of its best (findings section 9);
+// turning them away keeps the population's members distinct, as many GP systems do.
+enum class PopulationDuplicates { admit, turn_away };
 
 struct SearchBudget {
   double wall_seconds = 0;       // 0: no limit
@@ -90,6 +95,7 @@ struct SearchConfig {
   // best one-state program keeps having children after two-state ones have taken over.
   double pareto_parent_probability = 0;
   ParetoParentSelection pareto_parent_selection = ParetoParentSelection::uniform;
+  PopulationDuplicates population_duplicates = PopulationDuplicates::admit;
   MutationSettings mutation;
   SuiteConfig suite;
   int hall_of_fame_size = 20;

@@ -169,11 +169,27 @@ void integrate(const SearchConfig& config, const SearchHooks& hooks, SearchState
     if (hooks.on_hall_of_fame_entry) hooks.on_hall_of_fame_entry(entry);
     state.hall_of_fame.consider(std::move(entry));
   }
-  state.population.push_back({record.id, std::move(child.program), record.hash, record.fitness, record.states,
-                              record.ops, record.generation});
-  while (static_cast<int>(state.population.size()) > config.population_size) state.population.pop_front();
+  join_population(config, state,
+                  {record.id, std::move(child.program), record.hash, record.fitness, record.states, record.ops,
+                   record.generation});
   state.lineage.add(std::move(record));
 }
+
+}  // namespace
+
+bool join_population(const SearchConfig& config, SearchState& state, Individual&& newcomer) {
+  const auto same_program = [&](const Individual& member) { return member.hash == newcomer.hash; };
+  if (config.population_duplicates == PopulationDuplicates::turn_away &&
+      std::any_of(state.population.begin(), state.population.end(), same_program)) {
+    ++state.counters.turned_away;  // the population, and so its ages, stays as it was
+    return false;
+  }
+  state.population.push_back(std::move(newcomer));
+  while (static_cast<int>(state.population.size()) > config.population_size) state.population.pop_front();
+  return true;
+}
+
+namespace {
 
 // Replaces the population with copies of the best programs (keeping their ids, so lineage
 // runs through restarts).

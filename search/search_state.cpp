@@ -25,7 +25,8 @@ Program program_from_text(const std::string& text, const std::string& what) {
 
 nlohmann::json search_counters_to_json(const SearchCounters& c) {
   return {{"candidates", c.candidates}, {"rejected", c.rejected}, {"evaluations", c.evaluations},
-          {"cached", c.cached}, {"restarts", c.restarts}, {"stopped_at_hurdle", c.stopped_at_hurdle}};
+          {"cached", c.cached}, {"restarts", c.restarts}, {"stopped_at_hurdle", c.stopped_at_hurdle},
+          {"turned_away", c.turned_away}};
 }
 
 nlohmann::json search_state_to_json(const SearchState& state) {
@@ -62,7 +63,8 @@ SearchState search_state_from_json(const nlohmann::json& json) {
     const auto& c = json.at("counters");
     state.counters = {c.at("candidates").get<long>(), c.at("rejected").get<long>(), c.at("evaluations").get<long>(),
                       c.at("cached").get<long>(), c.at("restarts").get<long>(),
-                      c.value("stopped_at_hurdle", 0L)};  // absent before hurdles
+                      c.value("stopped_at_hurdle", 0L),  // absent before hurdles
+                      c.value("turned_away", 0L)};       // absent before population_duplicates
     section = "state";
     state.elapsed_seconds = json.at("elapsed_seconds").get<double>();
     state.next_batch = json.at("random_streams").at("next_batch").get<long>();

@@ -38,6 +38,7 @@ struct SearchCounters {
   long cached = 0;         // of the evaluations, answered by a cache instead of training
   long restarts = 0;
   long stopped_at_hurdle = 0;  // of the trained evaluations, those stopped early at a hurdle
+  long turned_away = 0;        // of the evaluations, duplicates of a member kept out of the population
   // Sums the counts of several islands (distributed/).
   SearchCounters& operator+=(const SearchCounters& other) {
     candidates += other.candidates;
@@ -46,6 +47,7 @@ struct SearchCounters {
     cached += other.cached;
     restarts += other.restarts;
     stopped_at_hurdle += other.stopped_at_hurdle;
+    turned_away += other.turned_away;
     return *this;
   }
 };

@@ -299,6 +299,30 @@ TEST(SearchEngine, PerStateCountParetoParentsAreEachNichesFittest) {
   expect_one_run_at_any_thread_count(config);
 }
 
+// Members sharing a structural hash that are not copies of one program (copies share an id:
+// the warm-start fill and restarts make them).
+int duplicate_members(const SearchState& state) {
+  std::map<std::uint64_t, std::set<long>> ids_by_hash;
+  for (const Individual& i : state.population) ids_by_hash[i.hash].insert(i.id);
+  int duplicates = 0;
+  for (const auto& [hash, ids] : ids_by_hash) duplicates += static_cast<int>(ids.size()) - 1;
+  return duplicates;
+}
+
+TEST(SearchEngine, TurnedAwayDuplicatesKeepThePopulationDistinct) {
+  SearchConfig config = small_search_config(11, 400);
+  const SearchRun admitted = run(config);
+  ASSERT_GT(duplicate_members(admitted.state), 0) << "this seed no longer makes duplicates: the check below says nothing";
+  EXPECT_EQ(admitted.state.counters.turned_away, 0);
+
+  config.population_duplicates = PopulationDuplicates::turn_away;
+  const SearchRun distinct = run(config);
+  EXPECT_EQ(duplicate_members(distinct.state), 0);
+  EXPECT_GT(distinct.state.counters.turned_away, 0);
+  EXPECT_EQ(distinct.state.counters.evaluations, admitted.state.counters.evaluations);
+  expect_one_run_at_any_thread_count(config);
+}
+
 TEST(SearchEngine, HallOfFameAndParetoFrontMatchBruteForce) {
   SearchConfig config = small_search_config(21, 800);
   struct Seen {
