@@ -67,7 +67,8 @@ std::string loss_curves_svg(const std::vector<CurvePanel>& panels, const std::st
     chart.width = panel_width;
     chart.height = panel_height;
     chart.legend = LegendPlace::inside;
-    chart.x = {.label = "step", .min = 0.0};
+    chart.x.label = "step";
+    chart.x.min = 0.0;
     chart.y.logarithmic = wants_log_axis(panel);
     chart.y.label = chart.y.logarithmic ? "validation loss (log)" : "validation loss";
     for (const CurveSeries& series : panel.series) {

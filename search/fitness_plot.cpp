@@ -35,7 +35,8 @@ std::string fitness_plot_svg(const std::vector<FitnessPoint>& points, const std:
   chart.width = 720;
   chart.height = 420;
   chart.css_class = "fitness-over-time";
-  chart.x = {.label = "minutes", .min = 0.0};
+  chart.x.label = "minutes";
+  chart.x.min = 0.0;
   chart.y.label = "fitness (0 = AdamW)";
   ChartSeries median = make_series("population median", "#999999");
   ChartSeries best = make_series("best", "#1f5fbf");

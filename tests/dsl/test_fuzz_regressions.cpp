@@ -61,7 +61,7 @@ TEST(FuzzRegressions, SeedCorpusIsAccepted) {
 }
 
 TEST(FuzzRegressions, HostileInputsAreRejectedCleanly) {
-  for (const std::string text : {std::string("def"), std::string("def train(\n"), std::string("def t():\n    return\n"),
+  for (const std::string& text : {std::string("def"), std::string("def train(\n"), std::string("def t():\n    return\n"),
                                  std::string("def t(g):\n    u = ((((((g\n    return u\n"),
                                  std::string("def t(g):\n    u = g ** ** g\n    return u\n"),
                                  std::string(1, '\0'), std::string("def t(g):\n    u = 1e\n    return g\n"),

@@ -18,6 +18,9 @@
 namespace {
 std::atomic<long> allocations{0};
 }
+// GCC pairs the free() below with some inlined call site's view of new and warns
+// (-Wmismatched-new-delete); this operator new allocates with malloc, so free is its match.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t size) {
   allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(size ? size : 1)) return p;
