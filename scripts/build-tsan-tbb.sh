@@ -7,6 +7,8 @@
 # The source is the version of the installed libtbb-dev (same headers as the Release tree).
 # Reuses PREFIX when it already holds that version. Fetching the source needs root the first
 # time on a machine without deb-src entries: the script adds one for the installed suites.
+# Exit codes: 1 the build failed, 3 the source package could not be fetched (no deb-src
+# entry can be made, or the mirror does not serve it).
 set -euo pipefail
 mkdir -p "${1:?usage: scripts/build-tsan-tbb.sh PREFIX}"
 prefix="$(cd "$1" && pwd)"
@@ -26,18 +28,27 @@ work="$prefix/source"
 rm -rf "$work" && mkdir -p "$work"
 fetch_source() { (cd "$work" && apt-get source -qq "onetbb=$version" >/dev/null 2>&1); }
 if ! fetch_source; then
-  # No deb-src entry: add one mirroring the installed binary sources (Debian's deb822 file).
-  sources=/etc/apt/sources.list.d/debian.sources
-  if [[ $EUID -ne 0 || ! -f "$sources" ]]; then
+  # No deb-src entry: add ones mirroring the binary entries, from Debian's deb822 file or the
+  # one-line sources.list, whichever the machine has.
+  if [[ $EUID -ne 0 ]]; then
     echo "build-tsan-tbb: cannot fetch the onetbb=$version source package: apt has no deb-src" \
-         "entry and this is not root on a deb822 Debian (add deb-src for onetbb by hand)" >&2
-    exit 1
+         "entry and only root can add one" >&2
+    exit 3
   fi
-  sed 's/^Types: deb$/Types: deb-src/' "$sources" > /etc/apt/sources.list.d/symopt-deb-src.sources
-  apt-get update -qq
+  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+      > /etc/apt/sources.list.d/symopt-deb-src.sources
+  fi
+  if [[ -f /etc/apt/sources.list ]]; then
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/symopt-deb-src.list
+  fi
   export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || true
   command -v dpkg-source >/dev/null || apt-get install -y -qq --no-install-recommends dpkg-dev >/dev/null
-  fetch_source || { echo "build-tsan-tbb: apt-get source onetbb=$version failed" >&2; exit 1; }
+  if ! fetch_source; then
+    echo "build-tsan-tbb: apt-get source onetbb=$version failed: the mirror serves no such source" >&2
+    exit 3
+  fi
 fi
 source_tree="$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n 1)"
 
