@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <string>
+#include <string_view>
+
 namespace symopt {
 
 nlohmann::json progress_report_to_json(const ProgressReport& r) {
@@ -39,15 +42,15 @@ nlohmann::json progress_report_to_json(const ProgressReport& r) {
 std::string format_progress_line(const ProgressReport& r) {
   const SearchCounters& c = r.counters;
   const long trained = c.evaluations - c.cached;
-  // Shown only in runs with hurdles, so other runs keep their line.
-  const std::string hurdle =
-      c.stopped_at_hurdle > 0 && trained > 0
-          ? fmt::format(" hurdle-stopped {:.0f}%", 100.0 * static_cast<double>(c.stopped_at_hurdle) / static_cast<double>(trained))
-          : std::string();
-  const std::string turned_away =
-      c.turned_away > 0 && c.evaluations > 0
-          ? fmt::format(" duplicates {:.0f}%", 100.0 * static_cast<double>(c.turned_away) / static_cast<double>(c.evaluations))
-          : std::string();
+  // Shown only in runs that use the feature (hurdles, turning duplicates away), so other runs
+  // keep their line.
+  const auto share_if_any = [](std::string_view label, long count, long of) {
+    return count > 0 && of > 0
+               ? fmt::format(" {} {:.0f}%", label, 100.0 * static_cast<double>(count) / static_cast<double>(of))
+               : std::string();
+  };
+  const std::string hurdle = share_if_any("hurdle-stopped", c.stopped_at_hurdle, trained);
+  const std::string turned_away = share_if_any("duplicates", c.turned_away, c.evaluations);
   return fmt::format("{:>8} | {} evals {:.1f}/s | rejected {:.0f}% cached {:.0f}%{}{} | best {:.4f} ({} state{}, {} ops) | median {:.4f}",
                      format_duration(r.elapsed_seconds), c.evaluations, r.evaluations_per_second,
                      100 * r.rejected_share, 100 * r.cached_share, hurdle, turned_away, r.best_fitness, r.best_states,
