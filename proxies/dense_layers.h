@@ -187,7 +187,8 @@ double softmax_cross_entropy_sum(ConstMatrixRef<T> logits, std::span<const int> 
     Eigen::Index argmax = 0;
     const T max = logits.row(i).maxCoeff(&argmax);
     const T sum = (logits.row(i).array() - max).exp().sum();
-    total += static_cast<double>(std::log(sum) + max - logits(i, targets[i]));
+    // Bracketed so that huge, nearly equal logits cannot cancel the log term away.
+    total += static_cast<double>(std::log(sum) + (max - logits(i, targets[i])));
     if (correct != nullptr && argmax == targets[i]) ++*correct;
   }
   return total;
@@ -205,7 +206,7 @@ T softmax_cross_entropy_backward_in_place(MatrixRef<T> logits, std::span<const i
     const T target_logit = row(targets[i]);
     row.array() = (row.array() - max).exp();
     const T sum = row.sum();
-    total += std::log(sum) + max - target_logit;
+    total += std::log(sum) + (max - target_logit);
     row *= inverse_rows / sum;
     row(targets[i]) -= inverse_rows;
   }

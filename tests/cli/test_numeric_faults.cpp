@@ -140,5 +140,29 @@ TEST_F(NumericFaults, ARunOfOnlyFaultyWarmStartsStillFinishesWithAValidRunDirect
   }
 }
 
+// A program found by a reference search (results/lion-rediscovery/seed-4-loss-zero.opt) adds
+// norm(w) to every weight. At one rate of the sweep the weights stay finite, the training loss
+// under the divergence bound, and the logits grow so large that float32 cancellation once turned
+// the held-out cross-entropy into exactly 0, the best score there is. A char model cannot get
+// near 0 nats in 300 steps (AdamW reaches about 2.3), so any sweep point below 1 is that fault.
+TEST(NumericFaultsInScoring, ExplodingWeightsDoNotCancelTheHeldOutLossToZero) {
+  const testing::ChildResult result = testing::run_symopt_limited(
+      {"eval", SYMOPT_SOURCE_DIR "/tests/programs/weights_explode_cancelled_loss.opt", "--tasks", "transformer-lm",
+       "--size", "small", "--steps", "300", "--seeds", "1", "--lr-sweep", "--json"},
+      {}, std::chrono::seconds(300));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const nlohmann::json report = nlohmann::json::parse(result.output);
+  const nlohmann::json& program = report.at("tasks").at(0).at("results").at(0);
+  ASSERT_EQ(program.at("kind"), "program");
+  int finite_points = 0;
+  for (const auto& point : program.at("sweep")) {
+    if (point.at("loss").is_null()) continue;  // diverged at this rate
+    ++finite_points;
+    EXPECT_GE(point.at("loss").get<double>(), 1.0) << "rate " << point.at("learning_rate");
+  }
+  EXPECT_GT(finite_points, 0);
+  EXPECT_LT(program.at("score").get<double>(), 1.0);
+}
+
 }  // namespace
 }  // namespace symopt

@@ -174,6 +174,26 @@ TEST(LayerKernels, SoftmaxCrossEntropyMatchesNaiveFormulaAndFiniteDifferences) {
   EXPECT_LT(gradient_relative_error(naive_mean, logits, gradient, directions, 52), tolerance);
 }
 
+// Logits of the size an exploding program produces (1e9) are far beyond float32's resolution:
+// the cross-entropy of what the model computes must still come out, not a cancellation to 0.
+// A search once scored a transformer validation loss of exactly 0 this way (issue 5).
+TEST(LayerKernels, SoftmaxCrossEntropyOfHugeFloatLogitsIsNotCancelledToZero) {
+  const int rows = 3, classes = 29;
+  const std::vector<int> targets = {0, 5, 28};
+  RowMatrix<float> logits(rows, classes);
+  logits.setConstant(1e9f);  // all equal: softmax is uniform, the loss log(classes)
+  logits(1, 0) = 1.000001e9f;  // row 1's largest logit is not its target: a huge loss
+  std::vector<double> expected(rows, std::log(static_cast<double>(classes)));
+  expected[1] = static_cast<double>(logits(1, 0)) - 1e9;  // the other classes' exp terms are far below 1
+  const double sum = softmax_cross_entropy_sum<float>(logits, targets);
+  EXPECT_NEAR(sum, expected[0] + expected[1] + expected[2], 1e-2);
+
+  RowMatrix<float> gradient = logits;
+  const float mean = softmax_cross_entropy_backward_in_place<float>(gradient, targets);
+  EXPECT_NEAR(mean, sum / rows, 1e-2);
+  EXPECT_NEAR(gradient(0, 1), 1.0 / (rows * classes), 1e-6);  // uniform softmax
+}
+
 // Naive causal attention: loops over sequence, head, query and key.
 Matrix naive_attention(const Matrix& qkv, int heads, int context) {
   const int width = static_cast<int>(qkv.cols()) / 3, head_width = width / heads;
