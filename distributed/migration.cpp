@@ -80,10 +80,10 @@ AbsorbCounts absorb_message(const SearchConfig& config, SearchState& state, cons
       continue;
     }
     LineageRecord record = local_record(state, migrant.origin, fmt::format("migrant from rank {} (id {})", from, migrant.origin.id));
-    join_population(config, state,
-                    {record.id, std::move(program), record.hash, record.fitness, record.states, record.ops, record.generation});
+    const bool joined = join_population(
+        config, state, {record.id, std::move(program), record.hash, record.fitness, record.states, record.ops, record.generation});
     state.lineage.add(record);
-    ++counts.migrants;
+    if (joined) ++counts.migrants;
   }
   for (const HallOfFameEntry& entry : message.hall_of_fame) {
     known.mark_known(entry.origin.hash);

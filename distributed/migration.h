@@ -30,7 +30,7 @@ class HallOfFameExport {
 };
 
 struct AbsorbCounts {
-  int migrants = 0;            // joined the population
+  int migrants = 0;            // joined the population (not turned away as duplicates)
   int hall_of_fame = 0;        // entered the hall of fame
   int unreadable = 0;          // programs that did not parse (a version mismatch between ranks)
 };

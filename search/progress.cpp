@@ -3,6 +3,7 @@
 
 #include "search/lineage.h"
 #include "search/search_config.h"
+#include "search/search_state.h"
 
 #include <fmt/format.h>
 
@@ -12,23 +13,16 @@
 namespace symopt {
 
 nlohmann::json progress_report_to_json(const ProgressReport& r) {
-  const SearchCounters& c = r.counters;
-  nlohmann::json line = {{"elapsed_seconds", r.elapsed_seconds},
-                         {"candidates", c.candidates},
-                         {"evaluations", c.evaluations},
-                         {"rejected", c.rejected},
-                         {"cached", c.cached},
-                         {"restarts", c.restarts},
-                         {"stopped_at_hurdle", c.stopped_at_hurdle},
-                         {"turned_away", c.turned_away},
-                         {"evaluations_per_second", r.evaluations_per_second},
-                         {"rejected_share", r.rejected_share},
-                         {"cached_share", r.cached_share},
-                         {"best_fitness", finite_or_null(r.best_fitness)},
-                         {"median_fitness", finite_or_null(r.median_fitness)},
-                         {"best_id", r.best_id},
-                         {"best_states", r.best_states},
-                         {"best_ops", r.best_ops}};
+  nlohmann::json line = search_counters_to_json(r.counters);  // the counters sit flat in a log line
+  line.update({{"elapsed_seconds", r.elapsed_seconds},
+               {"evaluations_per_second", r.evaluations_per_second},
+               {"rejected_share", r.rejected_share},
+               {"cached_share", r.cached_share},
+               {"best_fitness", finite_or_null(r.best_fitness)},
+               {"median_fitness", finite_or_null(r.median_fitness)},
+               {"best_id", r.best_id},
+               {"best_states", r.best_states},
+               {"best_ops", r.best_ops}});
   if (r.cache) {
     line["cache"] = {{"lookups", r.cache->lookups},
                      {"structural_hits", r.cache->structural_hits},

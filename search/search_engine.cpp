@@ -177,15 +177,16 @@ void integrate(const SearchConfig& config, const SearchHooks& hooks, SearchState
 
 }  // namespace
 
-void join_population(const SearchConfig& config, SearchState& state, Individual&& newcomer) {
+bool join_population(const SearchConfig& config, SearchState& state, Individual&& newcomer) {
   const auto same_program = [&](const Individual& member) { return member.hash == newcomer.hash; };
   if (config.population_duplicates == PopulationDuplicates::turn_away &&
       std::any_of(state.population.begin(), state.population.end(), same_program)) {
     ++state.counters.turned_away;  // the population, and so its ages, stays as it was
-    return;
+    return false;
   }
   state.population.push_back(std::move(newcomer));
   while (static_cast<int>(state.population.size()) > config.population_size) state.population.pop_front();
+  return true;
 }
 
 namespace {

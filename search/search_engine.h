@@ -78,8 +78,8 @@ StopReason run_search(const SearchConfig& config, SearchState& state, const Sear
 
 // Adds a program to the population, dropping the oldest past population_size, unless
 // config.population_duplicates turns it away as equal to a member (then counted in
-// counters.turned_away). Children and migrants both come in here.
-void join_population(const SearchConfig& config, SearchState& state, Individual&& newcomer);
+// counters.turned_away). Children and migrants both come in here. True when it joined.
+bool join_population(const SearchConfig& config, SearchState& state, Individual&& newcomer);
 
 // The report for a state (best, median, shares); evaluations_per_second is left 0.
 ProgressReport make_progress_report(const SearchState& state);

@@ -257,6 +257,21 @@ TEST(DistributedMigration, UnreadableProgramsAreCountedNotAbsorbed) {
   EXPECT_EQ(state.population.size(), population);
 }
 
+TEST(DistributedMigration, MigrantsEqualToAMemberAreTurnedAwayNotCounted) {
+  SearchConfig config = testing::small_search_config(2, 16);
+  config.population_duplicates = PopulationDuplicates::turn_away;
+  SearchState state = small_state(config, testing::toy_fitness());
+  IslandMessage message;
+  message.status.rank = 1;
+  message.migrants = choose_migrants(state, 2);  // copies of the island's own members
+  ASSERT_EQ(message.migrants.size(), 2u);
+  HallOfFameExport known;
+  const auto turned_away = state.counters.turned_away;
+  const AbsorbCounts counts = absorb_message(config, state, message, known);
+  EXPECT_EQ(counts.migrants, 0);
+  EXPECT_EQ(state.counters.turned_away, turned_away + 2);
+}
+
 AnalyzedProgram analyzed(const std::string& name) { return analyze(testing::load_program(name)); }
 
 TEST(DistributedSharedScores, ImportedStructuresAreAnsweredWithoutEvaluating) {
