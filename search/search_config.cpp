@@ -368,6 +368,10 @@ void read_config(const json& document, const std::string& source, SearchConfig& 
   r.number("pareto_parent_probability", c.pareto_parent_probability, 0, 1);
   r.choice("pareto_parent_selection", c.pareto_parent_selection, pareto_selection_names);
   r.choice("population_duplicates", c.population_duplicates, population_duplicates_names);
+  r.object("state_niche", [&](KeyReader& n) {
+    n.integer("max_states", c.state_niche.max_states, 0, 1000);
+    n.number("parent_probability", c.state_niche.parent_probability, 0, 1);
+  });
   r.object("mutation", [&](KeyReader& m) { read_mutation(m, c.mutation); });
   r.object("suite", [&](KeyReader& s) { read_suite(s, c.suite); });
   r.integer("hall_of_fame_size", c.hall_of_fame_size, 1, 100000);
@@ -454,6 +458,8 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
       {"pareto_parent_probability", c.pareto_parent_probability},
       {"pareto_parent_selection", name_of(c.pareto_parent_selection, pareto_selection_names)},
       {"population_duplicates", name_of(c.population_duplicates, population_duplicates_names)},
+      {"state_niche",
+       {{"max_states", c.state_niche.max_states}, {"parent_probability", c.state_niche.parent_probability}}},
       {"mutation",
        {{"weights",
          {{"insert_statement", m.weights.insert_statement},

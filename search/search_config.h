@@ -62,6 +62,15 @@ enum class ParetoParentSelection { uniform, per_state_count };
 // turning them away keeps the population's members distinct, as many GP systems do.
 enum class PopulationDuplicates { admit, turn_away };
 
+// With probability `parent_probability` the tournament is held among the population's
+// members with at most `max_states` state tensors (the whole population when it has none):
+// the low-memory line of the Pareto front stays under selection while programs with more
+// state lead the population, as in a niched GA (findings section 12).
+struct StateNiche {
+  int max_states = 1;
+  double parent_probability = 0;
+};
+
 struct SearchBudget {
   double wall_seconds = 0;       // 0: no limit
   long evaluations = 0;          // fitness calls (programs that passed the analyzer); 0: no limit
@@ -96,6 +105,7 @@ struct SearchConfig {
   double pareto_parent_probability = 0;
   ParetoParentSelection pareto_parent_selection = ParetoParentSelection::uniform;
   PopulationDuplicates population_duplicates = PopulationDuplicates::admit;
+  StateNiche state_niche;
   MutationSettings mutation;
   SuiteConfig suite;
   int hall_of_fame_size = 20;

@@ -54,11 +54,20 @@ std::optional<Program> normalized(const Program& program) {
   }
 }
 
-const Individual& tournament(const std::deque<Individual>& population, int size, Rng& rng) {
+// The fittest of `size` members drawn at random among those with at most `max_states` state
+// tensors (among all members when none has so few).
+const Individual& tournament(const std::deque<Individual>& population, int size, int max_states, Rng& rng) {
+  std::vector<const Individual*> entrants;
+  for (const Individual& member : population) {
+    if (member.states <= max_states) entrants.push_back(&member);
+  }
+  if (entrants.empty()) {
+    for (const Individual& member : population) entrants.push_back(&member);
+  }
   const Individual* best = nullptr;
   for (int k = 0; k < size; ++k) {
-    const Individual& contender = population[static_cast<std::size_t>(rng.below(static_cast<int>(population.size())))];
-    if (!best || contender.fitness > best->fitness) best = &contender;
+    const Individual* contender = entrants[static_cast<std::size_t>(rng.below(static_cast<int>(entrants.size())))];
+    if (!best || contender->fitness > best->fitness) best = contender;
   }
   return *best;
 }
@@ -96,7 +105,11 @@ std::optional<Candidate> propose(const SearchConfig& config, const Mutator& muta
       candidate.parent_id = parent.origin.id;
       candidate.generation = parent.origin.generation + 1;
     } else {
-      const Individual& parent = tournament(state.population, config.tournament_size, rng);
+      // Drawn only when the niche is on, so that runs without it keep their random stream.
+      const StateNiche& niche = config.state_niche;
+      const bool from_niche = niche.parent_probability > 0 && rng.chance(niche.parent_probability);
+      const Individual& parent = tournament(state.population, config.tournament_size,
+                                            from_niche ? niche.max_states : std::numeric_limits<int>::max(), rng);
       mutation = mutator.mutate(parent.program, rng);
       candidate.parent_id = parent.id;
       candidate.generation = parent.generation + 1;

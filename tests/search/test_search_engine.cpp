@@ -299,6 +299,38 @@ TEST(SearchEngine, PerStateCountParetoParentsAreEachNichesFittest) {
   expect_one_run_at_any_thread_count(config);
 }
 
+// The share of children (made after the first one with at most `max_states` states) whose
+// parent had at most that many.
+double share_of_low_memory_parents(const SearchState& state, int max_states) {
+  const auto& records = state.lineage.records();
+  long first_low_memory = -1;
+  int children = 0, from_low_memory = 0;
+  for (const auto& [id, record] : records) {  // ordered by id: evaluation order
+    if (first_low_memory < 0) {
+      if (record.states <= max_states) first_low_memory = id;
+      continue;
+    }
+    const auto parent = records.find(record.parent_id);
+    if (parent == records.end()) continue;
+    ++children;
+    if (parent->second.states <= max_states) ++from_low_memory;
+  }
+  return children ? static_cast<double>(from_low_memory) / children : 0.0;
+}
+
+TEST(SearchEngine, StateNicheGivesLowMemoryMembersTheirShareOfParents) {
+  SearchConfig config = small_search_config(16, 400);
+  config.lineage_max_records = 0;  // every child's parent stays on record
+  const double without = share_of_low_memory_parents(run(config).state, 0);
+  config.state_niche = {.max_states = 0, .parent_probability = 1};
+  const double with = share_of_low_memory_parents(run(config).state, 0);
+  // Every parent is a stateless member once one exists, unless all have since aged out.
+  EXPECT_GT(with, 0.95);
+  EXPECT_LT(without, 0.8) << "stateless programs lead this seed anyway: the check above says nothing";
+  config.state_niche.parent_probability = 0.5;
+  expect_one_run_at_any_thread_count(config);
+}
+
 // Members sharing a structural hash that are not copies of one program (copies share an id:
 // the warm-start fill and restarts make them).
 int duplicate_members(const SearchState& state) {
