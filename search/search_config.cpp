@@ -371,6 +371,7 @@ void read_config(const json& document, const std::string& source, SearchConfig& 
   r.object("state_niche", [&](KeyReader& n) {
     n.integer("max_states", c.state_niche.max_states, 0, 1000);
     n.number("parent_probability", c.state_niche.parent_probability, 0, 1);
+    n.integer("tournament_size", c.state_niche.tournament_size, 0, 1000000);
   });
   r.object("mutation", [&](KeyReader& m) { read_mutation(m, c.mutation); });
   r.object("suite", [&](KeyReader& s) { read_suite(s, c.suite); });
@@ -459,7 +460,9 @@ nlohmann::json search_config_to_json(const SearchConfig& c) {
       {"pareto_parent_selection", name_of(c.pareto_parent_selection, pareto_selection_names)},
       {"population_duplicates", name_of(c.population_duplicates, population_duplicates_names)},
       {"state_niche",
-       {{"max_states", c.state_niche.max_states}, {"parent_probability", c.state_niche.parent_probability}}},
+       {{"max_states", c.state_niche.max_states},
+        {"parent_probability", c.state_niche.parent_probability},
+        {"tournament_size", c.state_niche.tournament_size}}},
       {"mutation",
        {{"weights",
          {{"insert_statement", m.weights.insert_statement},

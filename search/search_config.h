@@ -62,13 +62,15 @@ enum class ParetoParentSelection { uniform, per_state_count };
 // turning them away keeps the population's members distinct, as many GP systems do.
 enum class PopulationDuplicates { admit, turn_away };
 
-// With probability `parent_probability` the tournament is held among the population's
-// members with at most `max_states` state tensors (the whole population when it has none):
+// With probability `parent_probability` the tournament (of `tournament_size`) is held among
+// the population's members with at most `max_states` state tensors (the whole population
+// when it has none):
 // the low-memory line of the Pareto front stays under selection while programs with more
 // state lead the population, as in a niched GA (findings section 12).
 struct StateNiche {
   int max_states = 1;
   double parent_probability = 0;
+  int tournament_size = 0;  // 0: the search's; smaller keeps more of the niche's lines alive
 };
 
 struct SearchBudget {

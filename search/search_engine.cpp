@@ -108,8 +108,10 @@ std::optional<Candidate> propose(const SearchConfig& config, const Mutator& muta
       // Drawn only when the niche is on, so that runs without it keep their random stream.
       const StateNiche& niche = config.state_niche;
       const bool from_niche = niche.parent_probability > 0 && rng.chance(niche.parent_probability);
-      const Individual& parent = tournament(state.population, config.tournament_size,
-                                            from_niche ? niche.max_states : std::numeric_limits<int>::max(), rng);
+      const Individual& parent =
+          from_niche ? tournament(state.population, niche.tournament_size ? niche.tournament_size : config.tournament_size,
+                                  niche.max_states, rng)
+                     : tournament(state.population, config.tournament_size, std::numeric_limits<int>::max(), rng);
       mutation = mutator.mutate(parent.program, rng);
       candidate.parent_id = parent.id;
       candidate.generation = parent.generation + 1;

@@ -57,6 +57,7 @@ TEST(SearchConfig, BadKeysAreNamedWithTheFile) {
       {{{"population_size", 0}}, "key 'population_size': expected an integer in [1,"},
       {{{"tournament_size", 1000}}, "key 'tournament_size': expected at most population_size"},
       {{{"threads", -1}}, "key 'threads'"},
+      {{{"state_niche", {{"parent_probability", 2}}}}, "key 'state_niche.parent_probability'"},
       {{{"seed", -3}}, "key 'seed': expected a non-negative integer"},
       {{{"strategy", "genetic"}}, "key 'strategy': expected one of \"evolution\", \"random\""},
       {{{"mode", 1}}, "key 'mode'"},

@@ -328,6 +328,7 @@ TEST(SearchEngine, StateNicheGivesLowMemoryMembersTheirShareOfParents) {
   EXPECT_GT(with, 0.95);
   EXPECT_LT(without, 0.8) << "stateless programs lead this seed anyway: the check above says nothing";
   config.state_niche.parent_probability = 0.5;
+  config.state_niche.tournament_size = 2;
   expect_one_run_at_any_thread_count(config);
 }
 
