@@ -64,9 +64,8 @@ enum class PopulationDuplicates { admit, turn_away };
 
 // With probability `parent_probability` the tournament (of `tournament_size`) is held among
 // the population's members with at most `max_states` state tensors (the whole population
-// when it has none):
-// the low-memory line of the Pareto front stays under selection while programs with more
-// state lead the population, as in a niched GA (findings section 12).
+// when it has none): the low-memory line of the Pareto front stays under selection while
+// programs with more state lead the population, as in a niched GA (findings section 12).
 struct StateNiche {
   int max_states = 1;
   double parent_probability = 0;
